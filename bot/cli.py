@@ -1,0 +1,158 @@
+"""The `opsbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_config
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("opsbot")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"opsbot: {message}", file=sys.stderr)
+    return code
+
+
+def _load(*required: str) -> tuple[Settings, object]:
+    settings = load_settings().require(*required)
+    return settings, load_config(settings.opsbot_config)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.db.migrate import upgrade
+    from bot.logs import setup_logging
+    from bot.web import HttpServer, exit_on_sigterm
+    from schedules import build_scheduler
+
+    required = (
+        ("SLACK_BOT_TOKEN",)
+        if os.environ.get("SLACK_APP_TOKEN")
+        else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    )
+    settings, config = _load(*required)
+    setup_logging(settings.opsbot_log_format)
+    port = args.port or int(os.environ.get("PORT") or 3000)
+    upgrade(settings.database_url)
+    bot = create_app(settings, config)  # type: ignore[arg-type]
+    scheduler = None if args.no_scheduler else build_scheduler(bot)
+    server = HttpServer(bot, port=port)
+    socket_handler = None
+    exit_on_sigterm()
+    try:
+        if scheduler:
+            scheduler.start()
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            socket_handler = SocketModeHandler(
+                bot.bolt, settings.slack_app_token.get_secret_value()
+            )  # type: ignore[union-attr]
+            socket_handler.connect()
+            log.info("connected to Slack over Socket Mode")
+        log.info(
+            "opsbot serving on port %d (scheduler %s)", server.port, "on" if scheduler else "off"
+        )
+        server.serve_forever()
+    finally:
+        if socket_handler:
+            socket_handler.close()
+        if scheduler:
+            scheduler.shutdown(wait=True)
+        bot.close()
+        log.info("opsbot stopped")
+    return 0
+
+
+def cmd_clock(_args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.db.migrate import upgrade
+    from bot.logs import setup_logging
+    from bot.web import exit_on_sigterm
+    from schedules import build_scheduler
+
+    settings, config = _load("SLACK_BOT_TOKEN")
+    setup_logging(settings.opsbot_log_format)
+    upgrade(settings.database_url)
+    bot = create_app(settings, config)  # type: ignore[arg-type]
+    scheduler = build_scheduler(bot, blocking=True)
+    exit_on_sigterm()
+    log.info("opsbot clock started")
+    try:
+        scheduler.start()
+    except SystemExit:
+        scheduler.shutdown(wait=True)
+    finally:
+        bot.close()
+        log.info("opsbot clock stopped")
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    print(f"database is up to date ({settings.database_url.split('@')[-1]})")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    path = args.file or load_settings().opsbot_config
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem)
+        count = len(exc.problems)
+        print(f"{count} error{'s' if count != 1 else ''} in {path}", file=sys.stderr)
+        return 1
+    print(f"{path} is valid: {len(config.teams)} teams, {len(config.rosters)} rosters")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opsbot", description="Self-hosted Slack bot for platform teams."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="the Slack app over HTTP (and the scheduler)")
+    serve.add_argument("--port", type=int, help="port to listen on (default $PORT or 3000)")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler here")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("clock", help="the scheduler alone").set_defaults(func=cmd_clock)
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply database migrations").set_defaults(func=cmd_db_upgrade)
+    config = sub.add_parser("config", help="configuration commands")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    check = config_sub.add_parser("check", help="validate a configuration file")
+    check.add_argument("file", nargs="?", help="the file (default $OPSBOT_CONFIG or opsbot.yaml)")
+    check.set_defaults(func=cmd_config_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SettingsError as exc:
+        return _fail(str(exc))
+    except ConfigError as exc:
+        first = exc.problems[0]
+        more = (
+            f" (and {len(exc.problems) - 1} more; run `opsbot config check`)"
+            if len(exc.problems) > 1
+            else ""
+        )
+        return _fail(f"OPSBOT_CONFIG: {first}{more}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Block Kit for incidents: announcement, card, timeline lines, replies, modals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from bot import blocks as bk
+from bot.config import SEVERITIES, OrgConfig
+from bot.escaping import escape, mention
+from bot.incidents.models import STATUSES, Incident, IncidentEvent
+
+SEV_EMOJI = {
+    "sev1": ":red_circle:",
+    "sev2": ":large_orange_circle:",
+    "sev3": ":large_yellow_circle:",
+    "sev4": ":white_circle:",
+}
+STATUS_LABEL = {s: s.capitalize() for s in STATUSES}
+
+
+def duration(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    return " ".join([*parts, f"{minutes}m"])
+
+
+def local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def title_line(incident: Incident) -> str:
+    emoji = SEV_EMOJI[incident.severity]
+    return f"{emoji} *{incident.ref}* · {incident.severity} · {escape(incident.title)}"
+
+
+def _channel(incident: Incident) -> str:
+    return f"<#{incident.channel_id}>" if incident.channel_id else "_being created…_"
+
+
+def _facts(incident: Incident, config: OrgConfig) -> bk.Block:
+    team = config.team(incident.team_id) if incident.team_id else None
+    pairs = [
+        ("Status", STATUS_LABEL[incident.status]),
+        ("Severity", incident.severity),
+        ("Incident commander", mention(incident.commander)),
+        ("Comms", mention(incident.comms)),
+        ("Channel", _channel(incident)),
+        ("Team", escape(team.name) if team else "—"),
+    ]
+    if incident.resolved_at:
+        pairs.append(("Time to resolve", duration(incident.time_to_resolve)))
+    return bk.fields(*pairs)
+
+
+def announcement(incident: Incident, config: OrgConfig) -> dict:
+    head = ":white_check_mark: Resolved: " if not incident.is_open else ":rotating_light: "
+    blocks = [bk.section(head + title_line(incident)), _facts(incident, config)]
+    if incident.description:
+        blocks.append(bk.section(escape(incident.description)))
+    if incident.summary:
+        blocks.append(bk.section(f"*Resolution:* {escape(incident.summary)}"))
+    blocks.append(
+        bk.context(f"Declared by {mention(incident.declared_by)} · updates in the thread")
+    )
+    fallback = f"{incident.ref} ({incident.severity}, {incident.status}): {escape(incident.title)}"
+    return bk.message(fallback, blocks)
+
+
+def card(incident: Incident, config: OrgConfig) -> dict:
+    value = str(incident.id)
+    blocks = [bk.section(title_line(incident)), _facts(incident, config)]
+    if incident.description:
+        blocks.append(bk.section(escape(incident.description)))
+    if incident.is_open:
+        blocks.append(
+            bk.actions(
+                bk.button("Post update", "incident_update", value, style="primary"),
+                bk.button("Identified", "incident_status_identified", value),
+                bk.button("Monitoring", "incident_status_monitoring", value),
+                bk.button("Take IC", "incident_take_ic", value),
+                bk.button("Resolve", "incident_resolve", value, style="danger"),
+                block_id=f"incident_card_{incident.id}",
+            )
+        )
+    blocks.append(
+        bk.context(
+            "`/incident update …` · `/incident status …` · "
+            "`/incident timeline` · `/incident postmortem`"
+        )
+    )
+    return bk.message(f"{incident.ref}: {escape(incident.title)} — {incident.status}", blocks)
+
+
+def event_line(event: IncidentEvent, incident: Incident) -> str:
+    who = mention(event.actor)
+    text = escape(event.text)
+    match event.kind:
+        case "declared":
+            return f"{who} declared {incident.ref}: {text}"
+        case "update":
+            return f":memo: *Update* from {who}: {text}"
+        case "status":
+            return (
+                f"{who} set the status to *{event.data.get('to')}* (was {event.data.get('from')})"
+            )
+        case "severity":
+            to, was = event.data.get("to"), event.data.get("from")
+            return f"{who} changed the severity to *{to}* (was {was})"
+        case "role":
+            return f"{who} made {mention(event.data.get('user'))} {text}"
+        case "resolved":
+            summary = f": {text}" if text else ""
+            took = duration(incident.time_to_resolve)
+            return f":white_check_mark: {who} resolved {incident.ref} after {took}{summary}"
+        case _:
+            return f"{who}: {event.kind} {text}".strip()
+
+
+def event_message(event: IncidentEvent, incident: Incident) -> dict:
+    line = event_line(event, incident)
+    return bk.message(line, [bk.section(line)])
+
+
+def declared_reply(incident: Incident) -> dict:
+    line = (
+        f"Declared *{incident.ref}* ({incident.severity}): {escape(incident.title)}. "
+        f"Join {_channel(incident)}."
+    )
+    return {"text": line, "blocks": [bk.section(line)]}
+
+
+def reminder(incident: Incident, minutes: int) -> dict:
+    line = (
+        f"{mention(incident.commander)} {incident.ref} has had no update for {minutes} minutes. "
+        "Post one with `/incident update …` so everyone knows where it stands."
+    )
+    return bk.message(line, [bk.section(line)])
+
+
+def list_reply(incidents: list[Incident]) -> dict:
+    if not incidents:
+        return {"text": "No open incidents. :relaxed:"}
+    lines = [
+        f"{title_line(i)} — {i.status}, IC {mention(i.commander)}, {_channel(i)}, "
+        f"open {duration(_now_minus(i.declared_at))}, "
+        f"acknowledged after {duration(i.time_to_acknowledge)}"
+        for i in incidents
+    ]
+    text = f"*{len(incidents)} open incident{'s' if len(incidents) != 1 else ''}*\n" + "\n".join(
+        lines
+    )
+    return bk.message(text, [bk.section(chunk) for chunk in _chunks(lines)])
+
+
+def _now_minus(moment: dt.datetime) -> dt.timedelta:
+    from bot import clock
+
+    return clock.now() - moment
+
+
+def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
+    chunks, current = [], ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current] if current else chunks
+
+
+def show_reply(incident: Incident, config: OrgConfig) -> dict:
+    blocks = [bk.section(title_line(incident)), _facts(incident, config)]
+    zone = ZoneInfo(config.timezone)
+    times = [f"Declared {local(incident.declared_at, zone)}"]
+    for label, moment in (
+        ("acknowledged", incident.acknowledged_at),
+        ("mitigated", incident.mitigated_at),
+        ("resolved", incident.resolved_at),
+    ):
+        if moment:
+            times.append(
+                f"{label} {local(moment, zone)} (+{duration(moment - incident.declared_at)})"
+            )
+    blocks.append(bk.context(" · ".join(times)))
+    return bk.message(f"{incident.ref}: {escape(incident.title)}", blocks)
+
+
+def timeline_reply(incident: Incident, config: OrgConfig) -> dict:
+    zone = ZoneInfo(config.timezone)
+    lines = [f"`{local(e.at, zone)}` {event_line(e, incident)}" for e in incident.events]
+    text = f"*Timeline of {incident.ref}*\n" + "\n".join(lines)
+    return bk.message(
+        text, [bk.section(c) for c in _chunks([f"*Timeline of {incident.ref}*", *lines])]
+    )
+
+
+def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> dict:
+    teams = [(t.name, t.id) for t in config.teams]
+    blocks = [
+        bk.plain_input(
+            "title", "Title", initial=title or None, max_length=150, placeholder="Checkout is slow"
+        ),
+        bk.select_input("severity", "Severity", [(s, s) for s in SEVERITIES], initial="sev3"),
+    ]
+    if teams:
+        blocks.append(bk.select_input("team", "Team", teams, optional=True))
+    blocks.append(
+        bk.plain_input("description", "What is happening?", multiline=True, optional=True)
+    )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "page",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Paging"},
+            "element": {
+                "type": "checkboxes",
+                "action_id": "value",
+                "options": [bk.option("Page standby now", "page")],
+            },
+        }
+    )
+    return bk.modal("incident_declare", "Declare an incident", "Declare", blocks, private_metadata)
+
+
+def update_modal(incident: Incident, private_metadata: str) -> dict:
+    blocks = [
+        bk.section(title_line(incident)),
+        bk.plain_input("text", "Update", multiline=True, max_length=3000),
+    ]
+    return bk.modal("incident_update", f"Update {incident.ref}", "Post", blocks, private_metadata)
+
+
+def resolve_modal(incident: Incident, private_metadata: str) -> dict:
+    blocks = [
+        bk.section(title_line(incident)),
+        bk.plain_input(
+            "summary", "Resolution summary", multiline=True, optional=True, max_length=3000
+        ),
+    ]
+    return bk.modal(
+        "incident_resolve", f"Resolve {incident.ref}", "Resolve", blocks, private_metadata
+    )

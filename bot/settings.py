@@ -1,0 +1,95 @@
+"""Process settings, read from the environment (and a `.env` file) with pydantic-settings.
+
+Names are exactly the contract's: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+SLACK_API_URL, DATABASE_URL, OPSBOT_CONFIG, OPSBOT_LOG_FORMAT.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default="sqlite:///opsbot.db", alias="DATABASE_URL")
+    opsbot_config: str = Field(default="opsbot.yaml", alias="OPSBOT_CONFIG")
+    opsbot_log_format: Literal["text", "json"] = Field(default="text", alias="OPSBOT_LOG_FORMAT")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"is not a SQLAlchemy URL ({exc})") from None
+        return value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def bot_token(self) -> str:
+        return self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
+
+    def signing_secret(self) -> str:
+        return self.slack_signing_secret.get_secret_value() if self.slack_signing_secret else ""
+
+    def require(self, *names: str) -> Settings:
+        """Raise SettingsError naming the first required variable that is unset."""
+        for name in names:
+            field = next(k for k, f in type(self).model_fields.items() if f.alias == name)
+            if getattr(self, field) is None:
+                raise SettingsError(f"{name} is not set; it is required for this command")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{alias or field} is invalid: {message}") from None

@@ -1,0 +1,47 @@
+"""A local stand-in for Slack's Web API, for end-to-end tests and ``opsbot shell``.
+
+``SlackStandIn`` is a small stateful HTTP server on a free loopback port that imitates the
+Slack Web API closely enough for an unmodified ``slack_sdk.WebClient``::
+
+    from slack_sdk import WebClient
+    from bot.standin import SlackStandIn
+
+    with SlackStandIn(users=[{"id": "U01ALICE", "name": "alice"}]) as slack:
+        incidents = slack.add_channel("incidents", "C0INCIDENT", members=["U01ALICE"])
+        client = WebClient(base_url=slack.api_url, token="xoxb-test")
+        client.chat_postMessage(channel=incidents, text="SEV2 declared")
+        assert slack.messages(incidents)[0].text == "SEV2 declared"
+
+It records every call (``calls``), keeps workspace state (``workspace``: users, channels,
+messages, views, files, response URLs), injects faults (``fail_next``, ``error_next``,
+``drop_connection_next``) and can rate-limit methods (``rate_limit``). It uses only the
+standard library and nothing else from ``bot``.
+
+Implemented methods: auth.test; chat.postMessage/postEphemeral/update/delete/getPermalink;
+reactions.add/remove; conversations.create/invite/join/leave/info/setTopic/setPurpose/
+members/archive/unarchive/list/history/replies/open; users.info/list/lookupByEmail;
+views.open/push/update/publish; files.getUploadURLExternal/completeUploadExternal/info
+(the ``files_upload_v2`` flow). Anything else answers ``unknown_method``.
+"""
+
+from .faults import Fault, FaultPlan, Outcome, real_monotonic
+from .models import JSON_ARGS, Args, Call, Message, SlackError, decode_json_arg
+from .standin import METHODS, SlackStandIn
+from .workspace import Channel, Workspace
+
+__all__ = [
+    "JSON_ARGS",
+    "METHODS",
+    "Args",
+    "Call",
+    "Channel",
+    "Fault",
+    "FaultPlan",
+    "Message",
+    "Outcome",
+    "SlackError",
+    "SlackStandIn",
+    "Workspace",
+    "decode_json_arg",
+    "real_monotonic",
+]

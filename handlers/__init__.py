@@ -1,0 +1,15 @@
+"""Bolt listeners: ack at once, parse, call the domain, render. Slack work after the ack."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+
+def register_all(bot: OpsBot) -> None:
+    from handlers import incident_actions, incident_command
+
+    incident_command.register(bot)
+    incident_actions.register(bot)

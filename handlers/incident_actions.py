@@ -1,0 +1,149 @@
+"""Buttons on the incident card and the incident modals."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.config import SEVERITIES
+from bot.incidents import render
+from bot.incidents.commands import MAX_TEXT, MAX_TITLE
+from bot.incidents.service import Actor, IncidentError, Result
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+
+def _value(view: dict[str, Any], block: str) -> Any:
+    state = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
+    if "selected_option" in state:
+        return (state["selected_option"] or {}).get("value")
+    if "selected_options" in state:
+        return [o["value"] for o in state["selected_options"] or []]
+    return (state.get("value") or "").strip()
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+
+
+def register(bot: OpsBot) -> None:
+    service = bot.incidents
+    app = bot.bolt
+
+    def run(respond: Any, call: Any) -> None:
+        try:
+            result: Result = call()
+        except IncidentError as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
+            return
+        if not result.changed:
+            respond(text=result.message, response_type="ephemeral", replace_original=False)
+        bot.ledger.deliver_keys(result.deliveries)
+
+    def actor_of(body: dict[str, Any]) -> Actor:
+        return Actor(body["user"]["id"], (body.get("channel") or {}).get("id"))
+
+    @app.action("incident_status_identified")
+    @app.action("incident_status_monitoring")
+    def status_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        ack()
+        status = action["action_id"].removeprefix("incident_status_")
+        run(respond, lambda: service.set_status(int(action["value"]), actor_of(body), status))
+
+    @app.action("incident_take_ic")
+    def take_ic(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        ack()
+        actor = actor_of(body)
+        run(respond, lambda: service.assign(int(action["value"]), actor, "ic", actor.user_id))
+
+    @app.action("incident_update")
+    @app.action("incident_resolve")
+    def open_modal(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+    ) -> None:
+        ack()
+        try:
+            incident = service.get(int(action["value"]), actor_of(body))
+        except IncidentError as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
+            return
+        metadata = json.dumps({"incident": incident.id})
+        builder = (
+            render.update_modal
+            if action["action_id"] == "incident_update"
+            else render.resolve_modal
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=builder(incident, metadata))
+
+    @app.view("incident_declare")
+    def declare_submitted(
+        ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
+    ) -> None:
+        title = _value(view, "title")
+        severity = _value(view, "severity") or "sev3"
+        team = _value(view, "team") or None
+        description = _value(view, "description")
+        errors = {}
+        if not title:
+            errors["title"] = "Give the incident a title."
+        elif len(title) > MAX_TITLE:
+            errors["title"] = f"Keep the title within {MAX_TITLE} characters."
+        if severity not in SEVERITIES:
+            errors["severity"] = "Choose a severity."
+        if len(description) > MAX_TEXT:
+            errors["description"] = f"Keep the description within {MAX_TEXT} characters."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        metadata = _metadata(view)
+        actor = Actor(body["user"]["id"], metadata.get("channel"), metadata.get("response_url"))
+        try:
+            result = service.declare(
+                actor,
+                title=title,
+                severity=severity,
+                key=f"view:{view['id']}",
+                team_id=team,
+                description=description,
+            )
+        except IncidentError as exc:
+            client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
+            return
+        bot.ledger.deliver_keys(result.deliveries)
+
+    @app.view("incident_update")
+    def update_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
+        text = _value(view, "text")
+        if not text:
+            ack(response_action="errors", errors={"text": "Write the update."})
+            return
+        ack()
+        incident_id = _metadata(view).get("incident")
+        actor = Actor(body["user"]["id"])
+        submit(
+            client,
+            actor,
+            lambda: service.update(incident_id, actor, text, key=f"view:{view['id']}"),
+        )
+
+    @app.view("incident_resolve")
+    def resolve_submitted(
+        ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
+    ) -> None:
+        ack()
+        incident_id = _metadata(view).get("incident")
+        actor = Actor(body["user"]["id"])
+        submit(client, actor, lambda: service.resolve(incident_id, actor, _value(view, "summary")))
+
+    def submit(client: Any, actor: Actor, call: Any) -> None:
+        try:
+            result = call()
+        except IncidentError as exc:
+            client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
+            return
+        bot.ledger.deliver_keys(result.deliveries)

@@ -1,0 +1,113 @@
+"""`/incident`: parse, act, answer within Slack's 3 seconds; Slack work after the ack."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.incidents import render
+from bot.incidents.commands import USAGE, Command, UsageError, parse
+from bot.incidents.postmortem import postmortem_markdown
+from bot.incidents.service import Actor, IncidentError
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+log = logging.getLogger(__name__)
+
+
+def register(bot: OpsBot) -> None:
+    service = bot.incidents
+
+    @bot.bolt.command("/incident")
+    def incident(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
+        try:
+            cmd = parse(command.get("text", ""))
+        except UsageError as exc:
+            ack(text=f":warning: {exc}\n\n{USAGE}")
+            return
+        actor = Actor(command["user_id"], command.get("channel_id"), command.get("response_url"))
+        try:
+            handle(bot, cmd, actor, command, ack, client, respond)
+        except IncidentError as exc:
+            ack(text=f":warning: {exc}")
+
+    def handle(bot, cmd: Command, actor: Actor, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
+        match cmd.name:
+            case "help":
+                ack(text=USAGE)
+            case "declare" if not cmd.title:
+                ack()
+                metadata = json.dumps(
+                    {"channel": actor.channel_id, "response_url": actor.response_url}
+                )
+                client.views_open(
+                    trigger_id=command["trigger_id"],
+                    view=render.declare_modal(bot.config, metadata),
+                )
+            case "declare":
+                result = service.declare(
+                    actor,
+                    title=cmd.title,
+                    severity=cmd.severity or "sev3",
+                    key=f"command:{command['trigger_id']}",
+                )
+                ack(text=f":rotating_light: {result.message} Creating its channel…")
+                bot.ledger.deliver_keys(result.deliveries)
+            case "update":
+                finish(
+                    ack,
+                    service.update(
+                        cmd.ref, actor, cmd.text, key=f"command:{command['trigger_id']}"
+                    ),
+                )
+            case "status":
+                finish(ack, service.set_status(cmd.ref, actor, cmd.status or ""))
+            case "sev":
+                finish(ack, service.set_severity(cmd.ref, actor, cmd.severity or ""))
+            case "assign":
+                finish(ack, service.assign(cmd.ref, actor, cmd.role or "", cmd.user or ""))
+            case "resolve":
+                finish(ack, service.resolve(cmd.ref, actor, cmd.text))
+            case "list":
+                ack(**render.list_reply(service.list_open()))
+            case "show":
+                ack(**render.show_reply(service.get(cmd.ref, actor), bot.config))
+            case "timeline":
+                ack(**render.timeline_reply(service.get(cmd.ref, actor), bot.config))
+            case "postmortem":
+                incident = service.get(cmd.ref, actor)
+                ack(text=f"Drafting the postmortem of {incident.ref}…")
+                post_postmortem(bot, incident, respond)
+            case "escalate":
+                ack(
+                    text=":warning: `escalate` is not available yet: paging needs the standby "
+                    "rosters, which this version does not run. Page people by mentioning them."
+                )
+
+    def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
+        ack(text=result.message)
+        bot.ledger.deliver_keys(result.deliveries)
+
+
+def post_postmortem(bot: OpsBot, incident: Any, respond: Any) -> None:
+    markdown = postmortem_markdown(incident, bot.config)
+    if incident.channel_id:
+        try:
+            bot.client.files_upload_v2(
+                channel=incident.channel_id,
+                content=markdown,
+                filename=f"postmortem-{incident.ref.lower()}.md",
+                title=f"Postmortem draft: {incident.ref}",
+                initial_comment=f"Postmortem draft for {incident.ref}: fill in the TODOs.",
+            )
+            respond(text=f"Posted the postmortem draft in <#{incident.channel_id}>.")
+            return
+        except SlackApiError as exc:
+            log.warning(
+                "postmortem upload for %s failed: %s", incident.ref, exc.response.get("error")
+            )
+    respond(text=f"```\n{markdown[:3800]}\n```")

@@ -1,0 +1,23 @@
+"""The scheduler's tick: ask the domain what is due, hand it to the ledger."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+log = logging.getLogger(__name__)
+
+
+def run_tick(bot: OpsBot) -> None:
+    bot.incidents.enqueue_update_reminders()
+    report = bot.ledger.deliver_due()
+    if report.sent or report.failed or report.skipped:
+        log.info(
+            "tick: %d sent, %d failed (will retry), %d skipped",
+            len(report.sent),
+            len(report.failed),
+            len(report.skipped),
+        )

@@ -1,0 +1,143 @@
+"""End-to-end harness: the real app behind waitress on a free loopback port, signed
+requests as Slack sends them, and the Web API stand-in recording what the bot posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import OpsBot, create_app
+from bot.config import OrgConfig, example_config_path, load_config
+from bot.db.migrate import upgrade
+from bot.settings import Settings
+from bot.slack_requests import Reply, SlackRequests
+from bot.standin import SlackStandIn
+from bot.web import HttpServer
+
+SIGNING_SECRET = "test-signing-secret"
+ADMIN, ALICE, BOB, CAROL, DAVE, ERIN = (
+    "U0ADMIN01",
+    "U0ALICE01",
+    "U0BOB0001",
+    "U0CAROL01",
+    "U0DAVE001",
+    "U0ERIN001",
+)
+INCIDENTS = "C0INCIDENT"
+GENERAL = "C0GENERAL1"
+USERS = {
+    ADMIN: "admin",
+    ALICE: "alice",
+    BOB: "bob",
+    CAROL: "carol",
+    DAVE: "dave",
+    ERIN: "erin",
+    "U0PMPAY01": "pam",
+    "U0PMSRCH1": "sam",
+    "U0LEAD001": "lead",
+}
+
+
+@pytest.fixture
+def config() -> OrgConfig:
+    return load_config(example_config_path())
+
+
+@pytest.fixture
+def standin(config: OrgConfig) -> Iterator[SlackStandIn]:
+    with SlackStandIn() as fake:
+        for user_id, name in USERS.items():
+            fake.add_user(user_id, name)
+        fake.add_channel("incidents", INCIDENTS)
+        fake.add_channel("general", GENERAL)
+        for team in config.teams:
+            if team.channel:
+                fake.add_channel(team.id, team.channel)
+        yield fake
+
+
+def make_settings(database_url: str, standin: SlackStandIn) -> Settings:
+    return Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=standin.api_url,
+        database_url=database_url,
+    )
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'opsbot.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def bot(database_url: str, standin: SlackStandIn, config: OrgConfig) -> Iterator[OpsBot]:
+    app = create_app(make_settings(database_url, standin), config, backoff_factor=0.01)
+    yield app
+    app.close()
+
+
+class Slack:
+    """A Slack workspace in front of the running bot: sends signed requests and waits for
+    the work the bot does after acknowledging them."""
+
+    def __init__(self, bot: OpsBot, url: str, standin: SlackStandIn):
+        self.bot = bot
+        self.url = url
+        self.standin = standin
+        self.requests = SlackRequests(url, SIGNING_SECRET, response_url=standin.new_response_url)
+
+    def _settle(self, reply: Reply) -> Reply:
+        assert self.bot.listeners.wait_idle(timeout=30), "listeners still busy after 30 s"
+        return reply
+
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = ALICE,
+        channel: str = GENERAL,
+        command: str = "/incident",
+        **headers: str,
+    ) -> Reply:
+        return self._settle(
+            self.requests.command(command, text, user=user, channel=channel, **headers)
+        )
+
+    def click(
+        self, action_id: str, value: str = "", *, user: str = ALICE, channel: str = GENERAL
+    ) -> Reply:
+        return self._settle(self.requests.click(action_id, value, user=user, channel=channel))
+
+    def submit(
+        self,
+        callback_id: str,
+        values: dict,
+        *,
+        user: str = ALICE,
+        private_metadata: str = "",
+        view_id: str | None = None,
+    ) -> Reply:
+        return self._settle(
+            self.requests.submit_view(
+                callback_id, values, user=user, private_metadata=private_metadata, view_id=view_id
+            )
+        )
+
+
+@pytest.fixture
+def server(bot: OpsBot) -> Iterator[str]:
+    http = HttpServer(bot, host="127.0.0.1", port=0, threads=4)
+    http.start_in_thread()
+    yield f"http://127.0.0.1:{http.port}"
+    http.stop(timeout=5)
+
+
+@pytest.fixture
+def slack(bot: OpsBot, server: str, standin: SlackStandIn) -> Slack:
+    return Slack(bot, server, standin)
