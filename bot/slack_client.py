@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import random
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -11,14 +13,24 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.http_retry.jitter import RandomJitter
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.webhook import WebhookClient
 
-BACKOFF_FACTOR = 0.5  # seconds: 0.5, 1, 2 (+ jitter) between attempts
+BACKOFF_FACTOR = 0.5  # seconds: 1, 2, 4 (+ up to half again) between attempts
+
+
+class ProportionalJitter(Jitter):
+    """Adds up to half the interval at random (slack-sdk's RandomJitter adds up to a whole
+    second whatever the interval, which would swamp a short backoff)."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1 + random.random() / 2)
 
 
 def retry_handlers(backoff_factor: float = BACKOFF_FACTOR) -> list[RetryHandler]:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor, jitter=RandomJitter())
+    backoff = BackoffRetryIntervalCalculator(
+        backoff_factor=backoff_factor, jitter=ProportionalJitter()
+    )
     return [
         ConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
         RateLimitErrorRetryHandler(max_retry_count=6),

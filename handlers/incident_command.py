@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def ephemeral(text: str = "", **message: Any) -> dict[str, Any]:
+    """An ack body only the person who typed the command sees."""
+    return {"response_type": "ephemeral", "text": text, **message}
+
+
 def register(bot: OpsBot) -> None:
     service = bot.incidents
 
@@ -27,18 +32,18 @@ def register(bot: OpsBot) -> None:
         try:
             cmd = parse(command.get("text", ""))
         except UsageError as exc:
-            ack(text=f":warning: {exc}\n\n{USAGE}")
+            ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
         actor = Actor(command["user_id"], command.get("channel_id"), command.get("response_url"))
         try:
             handle(bot, cmd, actor, command, ack, client, respond)
         except IncidentError as exc:
-            ack(text=f":warning: {exc}")
+            ack(**ephemeral(f":warning: {exc}"))
 
     def handle(bot, cmd: Command, actor: Actor, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
         match cmd.name:
             case "help":
-                ack(text=USAGE)
+                ack(**ephemeral(USAGE))
             case "declare" if not cmd.title:
                 ack()
                 metadata = json.dumps(
@@ -55,7 +60,7 @@ def register(bot: OpsBot) -> None:
                     severity=cmd.severity or "sev3",
                     key=f"command:{command['trigger_id']}",
                 )
-                ack(text=f":rotating_light: {result.message} Creating its channel…")
+                ack(**ephemeral(f":rotating_light: {result.message} Creating its channel…"))
                 bot.ledger.deliver_keys(result.deliveries)
             case "update":
                 finish(
@@ -73,23 +78,25 @@ def register(bot: OpsBot) -> None:
             case "resolve":
                 finish(ack, service.resolve(cmd.ref, actor, cmd.text))
             case "list":
-                ack(**render.list_reply(service.list_open()))
+                ack(**ephemeral(**render.list_reply(service.list_open())))
             case "show":
-                ack(**render.show_reply(service.get(cmd.ref, actor), bot.config))
+                ack(**ephemeral(**render.show_reply(service.get(cmd.ref, actor), bot.config)))
             case "timeline":
-                ack(**render.timeline_reply(service.get(cmd.ref, actor), bot.config))
+                ack(**ephemeral(**render.timeline_reply(service.get(cmd.ref, actor), bot.config)))
             case "postmortem":
                 incident = service.get(cmd.ref, actor)
-                ack(text=f"Drafting the postmortem of {incident.ref}…")
+                ack(**ephemeral(f"Drafting the postmortem of {incident.ref}…"))
                 post_postmortem(bot, incident, respond)
             case "escalate":
                 ack(
-                    text=":warning: `escalate` is not available yet: paging needs the standby "
-                    "rosters, which this version does not run. Page people by mentioning them."
+                    **ephemeral(
+                        ":warning: `escalate` is not available yet: paging needs the standby "
+                        "rosters, which this version does not run. Page people by mentioning them."
+                    )
                 )
 
     def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
-        ack(text=result.message)
+        ack(**ephemeral(result.message))
         bot.ledger.deliver_keys(result.deliveries)
 
 
