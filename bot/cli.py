@@ -38,13 +38,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     settings, config = _load(*required)
     setup_logging(settings.opsbot_log_format)
+    exit_on_sigterm()
     port = args.port or int(os.environ.get("PORT") or 3000)
     upgrade(settings.database_url)
     bot = create_app(settings, config)  # type: ignore[arg-type]
     scheduler = None if args.no_scheduler else build_scheduler(bot)
     server = HttpServer(bot, port=port)
     socket_handler = None
-    exit_on_sigterm()
     try:
         if scheduler:
             scheduler.start()
@@ -79,17 +79,23 @@ def cmd_clock(_args: argparse.Namespace) -> int:
 
     settings, config = _load("SLACK_BOT_TOKEN")
     setup_logging(settings.opsbot_log_format)
-    upgrade(settings.database_url)
-    bot = create_app(settings, config)  # type: ignore[arg-type]
-    scheduler = build_scheduler(bot, blocking=True)
     exit_on_sigterm()
-    log.info("opsbot clock started")
+    bot = None
     try:
-        scheduler.start()
+        upgrade(settings.database_url)
+        bot = create_app(settings, config)  # type: ignore[arg-type]
+        scheduler = build_scheduler(bot, blocking=True)
+        log.info("opsbot clock started")
+        try:
+            scheduler.start()
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
     except SystemExit:
-        scheduler.shutdown(wait=True)
+        pass
     finally:
-        bot.close()
+        if bot is not None:
+            bot.close()
         log.info("opsbot clock stopped")
     return 0
 
