@@ -17,6 +17,7 @@ import json
 import socket
 import struct
 import sys
+import threading
 import traceback
 from email import policy
 from email.parser import BytesParser
@@ -78,10 +79,31 @@ class StandInHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's default of 5 drops bursts of concurrent clients
 
     def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0) -> None:
         self.backend = backend
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__((host, port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End kept-alive client connections so nothing is answered after ``stop()``."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Stay quiet: clients hanging up are normal; anything else is kept for the tests.
@@ -94,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SlackStandIn/1.0"
     sys_version = ""
+    timeout = 60  # seconds an idle kept-alive connection may stay open
     server: StandInHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:

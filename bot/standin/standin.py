@@ -25,13 +25,15 @@ _WAIT_SLICE = 0.01  # seconds; see SlackStandIn.wait_for
 
 
 class SlackStandIn:
-    """A local, stateful imitation of Slack's Web API for ``slack_sdk.WebClient``.
+    """A local, stateful imitation of Slack's Web API for ``slack_sdk.WebClient``::
 
-    >>> with SlackStandIn(users=[{"id": "U1", "name": "alice"}]) as slack:
-    ...     client = WebClient(base_url=slack.api_url, token="xoxb-test")
-    ...     client.chat_postMessage(channel="U1", text="hi")
-    ...     slack.messages("U1")[0].text
-    'hi'
+        with SlackStandIn(users=[{"id": "U1", "name": "alice"}]) as slack:
+            client = WebClient(base_url=slack.api_url, token="xoxb-test")
+            client.chat_postMessage(channel="U1", text="hi")  # a DM, as on Slack
+            assert slack.messages("U1")[0].text == "hi"
+
+    Thread-safe: the server answers each request in its own thread; workspace changes
+    happen under ``workspace.lock`` and recorded calls under an internal condition.
     """
 
     def __init__(
@@ -79,7 +81,7 @@ class SlackStandIn:
         self.workspace.base_url = f"http://{host}:{port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},  # how soon stop() is noticed
             name=f"slack-standin-{port}",
             daemon=True,
         )
@@ -92,6 +94,7 @@ class SlackStandIn:
         if server is None:
             return
         server.shutdown()
+        server.close_connections()
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -133,6 +136,7 @@ class SlackStandIn:
         """Wait until ``predicate()`` holds, re-checking whenever the stand-in is called.
 
         Time is measured in real condition-wait slices, so it works under freezegun.
+        ``predicate`` runs with the call log locked: keep it quick.
         """
         slices = max(1, int(timeout / _WAIT_SLICE))
         with self._changed:
@@ -179,7 +183,8 @@ class SlackStandIn:
         """Throttle ``method`` ("*": every method separately) to ``per_minute`` calls.
 
         Over the limit, calls get 429 with ``Retry-After``. Meant for real-time runs
-        (benchmarks, ``opsbot shell``); ``None`` lifts the limit.
+        (benchmarks, ``opsbot shell``): elapsed time comes from a real monotonic clock that
+        freezegun does not freeze (or from ``rate_limit_clock``). ``None`` lifts the limit.
         """
         self.faults.rate_limit(method, per_minute, burst=burst)
 
@@ -299,7 +304,7 @@ class SlackStandIn:
                 body = handler(self.workspace, Args(args))
         except SlackError as err:
             body = err.to_response()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a stand-in bug must answer, and is kept in .errors
             self.note_error(traceback.format_exc())
             return Outcome("http", 500, {"ok": False, "error": "standin_internal_error"})
         if body.get("ok"):
