@@ -27,7 +27,9 @@ def free_port() -> int:
 
 
 def environment(tmp_path: Path, standin) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPSBOT_", "DATABASE_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPSBOT_", "DATABASE_"))
+    }
     env.update(
         SLACK_BOT_TOKEN="xoxb-process-test",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -73,7 +75,9 @@ def test_serve_migrates_answers_signed_requests_and_stops_on_sigterm(tmp_path, s
     try:
         assert wait_healthy(url, process) == {"ok": True, "database": "up"}
         slack = SlackRequests(url, SIGNING_SECRET, response_url=standin.new_response_url)
-        reply = slack.command("/incident", "declare sev2 From a real process", user=ALICE, channel=GENERAL)
+        reply = slack.command(
+            "/incident", "declare sev2 From a real process", user=ALICE, channel=GENERAL
+        )
         assert reply.status == 200 and "Declared INC-1" in reply.text
         standin.wait_for_call("conversations.create")
         standin.wait_for(lambda: len(standin.messages("C0INCIDENT")) == 1)

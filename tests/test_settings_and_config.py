@@ -94,8 +94,13 @@ def test_config_check_lists_every_error_with_its_place(tmp_path, capsys):
     out = capsys.readouterr()
     lines = out.out.strip().splitlines()
     assert len(lines) == 3
-    assert any(f"{path}:4:" in line and "timezone" in line and "Mars/Olympus" in line for line in lines)
-    assert any("channels.incidents" in line and "'general' is not a Slack channel ID" in line for line in lines)
+    assert any(
+        f"{path}:4:" in line and "timezone" in line and "Mars/Olympus" in line for line in lines
+    )
+    assert any(
+        "channels.incidents" in line and "'general' is not a Slack channel ID" in line
+        for line in lines
+    )
     assert any("rosters[0].windows[1].start" in line and "'25:00'" in line for line in lines)
     assert "3 errors" in out.err
 
@@ -110,8 +115,14 @@ def test_config_check_accepts_the_example(capsys):
     [
         ("channels: [", "not valid YAML"),
         ("- a list", "must be a YAML mapping"),
-        ("channels: {incidents: C0X1}\nteams:\n  - {id: a, name: A, pm: U0A1, roster: nope}\n", "names roster 'nope'"),
-        ("channels: {incidents: C0X1}\nfavourite_colour: blue\n", "favourite_colour: Extra inputs are not permitted"),
+        (
+            "channels: {incidents: C0X1}\nteams:\n  - {id: a, name: A, pm: U0A1, roster: nope}\n",
+            "names roster 'nope'",
+        ),
+        (
+            "channels: {incidents: C0X1}\nfavourite_colour: blue\n",
+            "favourite_colour: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_config_errors(text, message):
@@ -132,7 +143,10 @@ def test_db_upgrade_creates_the_schema(tmp_path, monkeypatch, capsys):
     assert main(["db", "upgrade"]) == 0  # idempotent
     import sqlite3
 
-    tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.db").execute("select name from sqlite_master")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(tmp_path / "fresh.db").execute("select name from sqlite_master")
+    }
     assert {"incidents", "incident_events", "deliveries", "alembic_version"} <= tables
     mode = sqlite3.connect(tmp_path / "fresh.db").execute("pragma journal_mode").fetchone()[0]
     assert mode == "wal"
