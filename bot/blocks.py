@@ -81,6 +81,10 @@ def plain_input(
         element["max_length"] = max_length
     if placeholder:
         element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return input_block(block_id, label, element, optional=optional)
+
+
+def input_block(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
     return {
         "type": "input",
         "block_id": block_id,
@@ -108,13 +112,7 @@ def select_input(
     }
     if initial is not None:
         element["initial_option"] = option(dict((v, t) for t, v in choices)[initial], initial)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-        "optional": optional,
-    }
+    return input_block(block_id, label, element, optional=optional)
 
 
 def modal(

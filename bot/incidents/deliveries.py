@@ -71,30 +71,26 @@ def declared(incident: Incident, config: OrgConfig, response_url: str | None) ->
     return dues
 
 
-def announcement_refresh(incident: Incident) -> Due:
+def _refresh(incident: Incident, what: str, parent_key: str) -> Due:
+    """Edit a posted message (announcement or card) to show the incident as it is now."""
     return _due(
-        _key(incident, "announcement", "rev", incident.revision),
-        "incident_announcement_update",
+        _key(incident, what, "rev", incident.revision),
+        f"incident_{what}_update",
         "chat.update",
         {
-            "ts_of": announcement_key(incident.id),
-            "render": "incident.announcement",
+            "ts_of": parent_key,
+            "render": f"incident.{what}",
             "args": {"incident_id": incident.id},
         },
     )
+
+
+def announcement_refresh(incident: Incident) -> Due:
+    return _refresh(incident, "announcement", announcement_key(incident.id))
 
 
 def card_refresh(incident: Incident) -> Due:
-    return _due(
-        _key(incident, "card", "rev", incident.revision),
-        "incident_card_update",
-        "chat.update",
-        {
-            "ts_of": card_key(incident.id),
-            "render": "incident.card",
-            "args": {"incident_id": incident.id},
-        },
-    )
+    return _refresh(incident, "card", card_key(incident.id))
 
 
 def channel_line(incident: Incident, event: IncidentEvent) -> Due:

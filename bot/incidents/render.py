@@ -213,19 +213,6 @@ def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> 
     blocks.append(
         bk.plain_input("description", "What is happening?", multiline=True, optional=True)
     )
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": "page",
-            "optional": True,
-            "label": {"type": "plain_text", "text": "Paging"},
-            "element": {
-                "type": "checkboxes",
-                "action_id": "value",
-                "options": [bk.option("Page standby now", "page")],
-            },
-        }
-    )
     return bk.modal("incident_declare", "Declare an incident", "Declare", blocks, private_metadata)
 
 
