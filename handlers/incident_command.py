@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import UsageError
 from bot.incidents import render
-from bot.incidents.commands import USAGE, Command, UsageError, parse
+from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
 from bot.incidents.service import Actor, IncidentError
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.errors import UsageError
 from bot.escaping import escape
-from bot.incidents.commands import UsageError, parse
+from bot.incidents.commands import parse
 
 
 def test_examples():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.errors import UsageError
 from bot.incidents.models import STATUSES
 
 MAX_TITLE = 150
@@ -24,10 +25,6 @@ USAGE = """\
 • `/incident list` — the open incidents
 • `/incident show|timeline|postmortem [INC-n]`
 Without INC-n, the incident of the channel you type in is meant."""
-
-
-class UsageError(Exception):
-    """A wrong or incomplete command; str() is the line for the user."""
 
 
 @dataclass(frozen=True)

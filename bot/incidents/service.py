@@ -16,12 +16,13 @@ from bot import clock
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
+from bot.errors import Refusal
 from bot.incidents import deliveries as out
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger import Ledger
 
 
-class IncidentError(Exception):
+class IncidentError(Refusal):
     """A refusal or problem to show to the user who asked; str() is the line."""
 
 
