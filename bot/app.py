@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,15 +17,18 @@ from slack_sdk import WebClient
 from bot import clock
 from bot.config import OrgConfig, load_config
 from bot.db.engine import Database
-from bot.executor import ListenerExecutor
+from bot.executor import TrackedExecutor
 from bot.incidents.deliveries import INVITE, PROVISION
 from bot.incidents.provision import Provisioner
 from bot.incidents.renderers import incident_renderers
 from bot.incidents.service import IncidentService
 from bot.ledger import Ledger
 from bot.ledger.sender import SlackSender
+from bot.people import People
 from bot.settings import Settings
 from bot.slack_client import BACKOFF_FACTOR, make_web_client
+from bot.standby.renderers import standby_renderers
+from bot.standby.service import StandbyService
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +41,11 @@ class OpsBot:
     client: WebClient
     ledger: Ledger
     incidents: IncidentService
+    standby: StandbyService
+    people: People
     bolt: App
-    listeners: ListenerExecutor
+    listeners: TrackedExecutor
+    after_ack: TrackedExecutor
     last_tick: dt.datetime | None = field(default=None)
 
     def tick(self) -> None:
@@ -51,8 +60,35 @@ class OpsBot:
 
         return make_wsgi_app(self)
 
+    def later(self, fn: Callable[..., object], *args: object) -> None:
+        """Run Slack work after the ack, off the listeners' pool."""
+
+        def run() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("work after the ack failed")
+
+        self.after_ack.submit(run)
+
+    def deliver_soon(self, keys: list[str]) -> None:
+        """Send these ledger deliveries now, after the ack; the tick retries what fails."""
+        if keys:
+            self.later(self.ledger.deliver_keys, keys)
+
+    def wait_idle(self, timeout: float = 30) -> bool:
+        """Until no listener runs and no after-ack work is left (tests, shell, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if not (self.listeners.wait_idle(left) and self.after_ack.wait_idle(left)):
+                return False
+            if not (self.listeners.busy or self.after_ack.busy):
+                return True
+
     def close(self) -> None:
         self.listeners.shutdown(wait=True)
+        self.after_ack.shutdown(wait=True)
         self.db.dispose()
 
 
@@ -77,14 +113,15 @@ def create_app(
         settings.bot_token(), settings.slack_api_url, backoff_factor=backoff_factor
     )
     provisioner = Provisioner(db, config, client)
+    standby = StandbyService(db, config)
     ledger = Ledger(db, lambda delivery: sender(delivery), owner=owner)
     sender = SlackSender(
         client,
         _lookup_ts(ledger),
-        renderers=incident_renderers(db, config),
+        renderers={**incident_renderers(db, config), **standby_renderers(standby)},
         actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
     )
-    listeners = ListenerExecutor()
+    listeners = TrackedExecutor(name="listener")
     bolt = App(
         listener_executor=listeners,
         client=client,
@@ -94,7 +131,21 @@ def create_app(
         process_before_response=False,
         ignoring_self_events_enabled=True,
     )
-    bot = OpsBot(settings, config, db, client, ledger, IncidentService(db, config), bolt, listeners)
+    people = People(client, ZoneInfo(config.timezone))
+    incidents = IncidentService(db, config)
+    bot = OpsBot(
+        settings,
+        config,
+        db,
+        client,
+        ledger,
+        incidents,
+        standby,
+        people,
+        bolt,
+        listeners,
+        TrackedExecutor(name="after-ack"),
+    )
 
     from handlers import register_all
 

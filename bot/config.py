@@ -170,6 +170,13 @@ class Roster(_Model):
             raise ValueError("per_window is larger than the number of members")
         if not self.windows:
             raise ValueError("a roster needs at least one window")
+        from bot.standby.windows import overlapping_windows
+
+        for first, second in overlapping_windows(self.windows):
+            raise ValueError(
+                f"windows[{first}] and windows[{second}] overlap (a window past midnight "
+                "may reach into the next day's windows)"
+            )
         return self
 
 

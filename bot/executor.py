@@ -1,5 +1,6 @@
-"""The pool Bolt runs listeners in. It can wait until every listener has finished, which
-the tests, the shell and a clean shutdown use (after the ack, work goes on here)."""
+"""Thread pools that can tell when they are idle: one for Bolt's listeners (which ack), one
+for the Web API work that follows an ack, so that an ack never queues behind slow Slack
+calls or a 429's Retry-After. Tests, the shell and a clean shutdown wait on them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 
-class ListenerExecutor(ThreadPoolExecutor):
-    def __init__(self, max_workers: int = 16):
-        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+class TrackedExecutor(ThreadPoolExecutor):
+    def __init__(self, max_workers: int = 16, name: str = "listener"):
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
         self._idle = threading.Condition()
         self._running = 0
 
@@ -30,3 +31,8 @@ class ListenerExecutor(ThreadPoolExecutor):
         """Block until no listener is running; False if `timeout` passed first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._running == 0, timeout=timeout)
+
+    @property
+    def busy(self) -> bool:
+        with self._idle:
+            return self._running > 0

@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,14 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
 
 
 class HttpServer:
-    """waitress, a production WSGI server, run in this process (threads, no forking)."""
+    """waitress, a production WSGI server, run in this process (threads, no forking).
+
+    Its loop is turned here so that stopping is a drain, not a cut: stop accepting, keep
+    serving until every request in progress has been answered (or `DRAIN_SECONDS` pass),
+    then close. SIGTERM reaches the loop as SystemExit (see `exit_on_sigterm`); another
+    thread stops it with `stop()`."""
+
+    DRAIN_SECONDS = 20.0
 
     def __init__(self, bot: OpsBot, host: str = "0.0.0.0", port: int = 3000, threads: int = 8):
         from waitress.server import create_server
@@ -70,27 +78,56 @@ class HttpServer:
             ident="opsbot",
             clear_untrusted_proxy_headers=True,
         )
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         return int(self.server.effective_port)
 
+    def _turn(self, timeout: float = 0.2) -> None:
+        self.server.asyncore.loop(timeout=timeout, map=self.server._map, count=1)
+
+    def _busy(self) -> bool:
+        dispatcher = self.server.task_dispatcher
+        channels = [c for c in self.server._map.values() if c is not self.server]
+        return bool(
+            dispatcher.queue
+            or dispatcher.active_count
+            or any(
+                getattr(c, "requests", None) or getattr(c, "total_outbufs_len", 0) for c in channels
+            )
+        )
+
     def serve_forever(self) -> None:
-        self.server.run()
+        try:
+            while not self._stopping.is_set():
+                self._turn()
+        except SystemExit:
+            log.info("draining requests in progress")
+        finally:
+            self._drain()
 
-    def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
-        thread.start()
-        return thread
-
-    def stop(self, timeout: float = 20) -> None:
-        """Stop accepting, let requests in progress finish, then end the loop (from another
-        thread than the one serving)."""
+    def _drain(self) -> None:
         from waitress import wasyncore
 
-        self.server.close()
-        self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
+        self.server.accepting = False
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        while self._busy() and time.monotonic() < deadline:
+            self._turn(0.05)
+        self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         wasyncore.close_all(self.server._map)
+
+    def start_in_thread(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 30) -> None:
+        """From another thread: drain and close, then return."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
 
 def exit_on_sigterm() -> None:

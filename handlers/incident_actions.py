@@ -42,7 +42,7 @@ def register(bot: OpsBot) -> None:
             return
         if not result.changed:
             respond(text=result.message, response_type="ephemeral", replace_original=False)
-        bot.ledger.deliver_keys(result.deliveries)
+        bot.deliver_soon(result.deliveries)
 
     def actor_of(body: dict[str, Any]) -> Actor:
         return Actor(body["user"]["id"], (body.get("channel") or {}).get("id"))
@@ -114,7 +114,7 @@ def register(bot: OpsBot) -> None:
         except IncidentError as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
-        bot.ledger.deliver_keys(result.deliveries)
+        bot.deliver_soon(result.deliveries)
 
     @app.view("incident_update")
     def update_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
@@ -146,4 +146,4 @@ def register(bot: OpsBot) -> None:
         except IncidentError as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
-        bot.ledger.deliver_keys(result.deliveries)
+        bot.deliver_soon(result.deliveries)

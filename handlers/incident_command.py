@@ -62,7 +62,7 @@ def register(bot: OpsBot) -> None:
                     key=f"command:{command['trigger_id']}",
                 )
                 ack(**ephemeral(f":rotating_light: {result.message} Creating its channel…"))
-                bot.ledger.deliver_keys(result.deliveries)
+                bot.deliver_soon(result.deliveries)
             case "update":
                 finish(
                     ack,
@@ -87,7 +87,7 @@ def register(bot: OpsBot) -> None:
             case "postmortem":
                 incident = service.get(cmd.ref, actor)
                 ack(**ephemeral(f"Drafting the postmortem of {incident.ref}…"))
-                post_postmortem(bot, incident, respond)
+                bot.later(post_postmortem, bot, incident, respond)
             case "escalate":
                 ack(
                     **ephemeral(
@@ -98,7 +98,7 @@ def register(bot: OpsBot) -> None:
 
     def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
         ack(**ephemeral(result.message))
-        bot.ledger.deliver_keys(result.deliveries)
+        bot.deliver_soon(result.deliveries)
 
 
 def post_postmortem(bot: OpsBot, incident: Any, respond: Any) -> None:

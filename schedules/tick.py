@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.standby.due import enqueue_standby
+
 if TYPE_CHECKING:
     from bot.app import OpsBot
 
@@ -13,6 +15,7 @@ log = logging.getLogger(__name__)
 
 def run_tick(bot: OpsBot) -> None:
     bot.incidents.enqueue_update_reminders()
+    enqueue_standby(bot.standby)
     report = bot.ledger.deliver_due()
     if report.sent or report.failed or report.skipped:
         log.info(

@@ -93,7 +93,7 @@ class Slack:
         self.requests = SlackRequests(url, SIGNING_SECRET, response_url=standin.new_response_url)
 
     def _settle(self, reply: Reply) -> Reply:
-        assert self.bot.listeners.wait_idle(timeout=30), "listeners still busy after 30 s"
+        assert self.bot.wait_idle(timeout=30), "still busy after 30 s"
         return reply
 
     def command(

@@ -37,6 +37,7 @@ def environment(tmp_path: Path, standin) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'proc.db'}",
         OPSBOT_CONFIG=str(example_config_path()),
         OPSBOT_LOG_FORMAT="json",
+        PYTHONFAULTHANDLER="1",
     )
     return env
 
@@ -58,8 +59,9 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("did not stop within 30 s of SIGTERM")
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        process.wait(timeout=10)
+        pytest.fail(f"did not stop within 30 s of SIGTERM:\n{process.stderr.read()[-6000:]}")
     return process.returncode, process.stderr.read()
 
 

@@ -1,6 +1,7 @@
-"""Engine and sessions. SQLite runs in WAL mode with a busy timeout, and every SQLite
-transaction starts with BEGIN IMMEDIATE so that two processes writing the same file wait
-for each other instead of failing on a stale snapshot."""
+"""Engine and sessions. SQLite runs in WAL mode with a busy timeout. Writing transactions
+(`Database.session`) start with BEGIN IMMEDIATE, so two processes writing the same file wait
+for each other instead of failing on a stale snapshot; reading ones (`Database.read`) start
+deferred and never take the write lock (WAL lets them read beside a writer)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "opsbot_read_only"
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -37,7 +39,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -49,6 +52,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -58,6 +64,12 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction that only reads (on SQLite it takes no write lock)."""
+        with self._readers() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

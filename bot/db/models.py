@@ -3,5 +3,22 @@
 from bot.db.base import Base
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger.models import Delivery
+from bot.standby.models import (
+    CalendarFeed,
+    SchedulerState,
+    StandbyAcknowledgement,
+    StandbyOverride,
+    StandbySwap,
+)
 
-__all__ = ["Base", "Delivery", "Incident", "IncidentEvent"]
+__all__ = [
+    "Base",
+    "CalendarFeed",
+    "Delivery",
+    "Incident",
+    "IncidentEvent",
+    "SchedulerState",
+    "StandbyAcknowledgement",
+    "StandbyOverride",
+    "StandbySwap",
+]

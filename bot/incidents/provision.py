@@ -46,7 +46,7 @@ class Provisioner:
 
     def provision(self, delivery: Delivery) -> Outcome:
         incident_id = delivery.payload["incident_id"]
-        with self.db.session() as session:
+        with self.db.read() as session:
             incident = session.get(Incident, incident_id)
         if incident is None:
             return Outcome(permanent_error=f"incident {incident_id} is gone")
@@ -63,7 +63,7 @@ class Provisioner:
         return Outcome(sent=True, channel=incident.channel_id)
 
     def invite(self, delivery: Delivery) -> Outcome:
-        with self.db.session() as session:
+        with self.db.read() as session:
             incident = session.get(Incident, delivery.payload["incident_id"])
         if incident is None or incident.channel_id is None:
             return Outcome(defer=True)

@@ -14,7 +14,7 @@ from bot.ledger.sender import Renderer, SkipDelivery
 
 def incident_renderers(db: Database, config: OrgConfig) -> dict[str, Renderer]:
     def load(incident_id: int) -> Incident:
-        with db.session() as session:
+        with db.read() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:
                 raise SkipDelivery(f"incident {incident_id} does not exist")
@@ -30,7 +30,7 @@ def incident_renderers(db: Database, config: OrgConfig) -> dict[str, Renderer]:
         return {"channel": incident.channel_id, **render.card(incident, config)}
 
     def event(event_id: int, in_thread: bool = False) -> dict[str, Any] | None:
-        with db.session() as session:
+        with db.read() as session:
             row = session.get(IncidentEvent, event_id)
             if row is None:
                 raise SkipDelivery(f"timeline event {event_id} does not exist")

@@ -65,13 +65,13 @@ class IncidentService:
         )
 
     def get(self, ref: int | None, actor: Actor) -> Incident:
-        with self.db.session() as session:
+        with self.db.read() as session:
             incident = self._find(session, ref, actor)
             session.refresh(incident, ["events"])
             return incident
 
     def list_open(self) -> list[Incident]:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return list(
                 session.scalars(
                     select(Incident)

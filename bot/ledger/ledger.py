@@ -114,7 +114,7 @@ class Ledger:
     def deliver_due(self, limit: int = 200) -> Report:
         """Send every delivery that is due now (one tick's work)."""
         now = clock.now()
-        with self.db.session() as session:
+        with self.db.read() as session:
             ids = session.scalars(
                 select(Delivery.id)
                 .where(Delivery.status == PENDING, Delivery.due_at <= now, self._free(now))
@@ -126,7 +126,7 @@ class Ledger:
     def deliver_keys(self, keys: Iterable[str]) -> Report:
         """Try the given deliveries now, in order (used right after the change that caused them)."""
         keys = list(keys)
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows = {
                 key: delivery_id
                 for key, delivery_id in session.execute(
@@ -244,5 +244,5 @@ class Ledger:
 
     # -- reading -----------------------------------------------------------------
     def get(self, key: str) -> Delivery | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return session.scalar(select(Delivery).where(Delivery.key == key))

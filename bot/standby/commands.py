@@ -1,0 +1,117 @@
+"""Parsing `/standby` text. Dates and times are local wall-clock values; the service reads
+them in the roster's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from bot.errors import UsageError
+
+USAGE = """\
+*/standby* — who is on standby
+• `/standby` — who is on standby now and next, for each roster
+• `/standby week [ROSTER]` — the next 7 days
+• `/standby me` — my coming shifts
+• `/standby swap @user DATE [ROSTER]` — exchange my shift(s) on DATE with @user's next shift(s)
+• `/standby override @user START END [ROSTER]` — @user covers from START to END
+Dates are `YYYY-MM-DD`, `today` or `tomorrow`; times `HH:MM`, in the roster's time zone,
+e.g. `/standby override @bob 2026-11-24 07:30 09:30 platform`."""
+
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class StandbyCommand:
+    name: str
+    roster: str | None = None
+    user: str | None = None
+    date: dt.date | None = None
+    start: dt.datetime | None = None  # naive, local to the roster
+    end: dt.datetime | None = None
+
+
+def _user(word: str) -> str:
+    match = _USER.match(word)
+    if not match:
+        raise UsageError(f"`{word}` is not a person; mention them, like @bob.")
+    return match.group(1) or match.group(2)
+
+
+def parse_date(word: str, today: dt.date) -> dt.date:
+    lowered = word.lower()
+    if lowered == "today":
+        return today
+    if lowered == "tomorrow":
+        return today + dt.timedelta(days=1)
+    if _DATE.match(word):
+        try:
+            return dt.date.fromisoformat(word)
+        except ValueError:
+            pass
+    raise UsageError(f"`{word}` is not a date; write it as YYYY-MM-DD, today or tomorrow.")
+
+
+def _time(word: str) -> dt.time | None:
+    match = _TIME.match(word)
+    return dt.time(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _take_moment(words: list[str], today: dt.date, base: dt.date | None) -> dt.datetime:
+    """A local moment from `DATE HH:MM`, `DATETHH:MM`, or (with a base date) `HH:MM`."""
+    if not words:
+        raise UsageError("`override` needs a start and an end, like `2026-11-24 07:30 09:30`.")
+    word = words.pop(0)
+    if match := _DATETIME.match(word):
+        day = parse_date(match.group(1), today)
+        return dt.datetime.combine(day, dt.time(int(match.group(2)), int(match.group(3))))
+    if (clock := _time(word)) is not None:
+        if base is None:
+            raise UsageError("The start needs a date, like `2026-11-24 07:30`.")
+        return dt.datetime.combine(base, clock)
+    day = parse_date(word, today)
+    if words and (clock := _time(words[0])) is not None:
+        words.pop(0)
+        return dt.datetime.combine(day, clock)
+    raise UsageError(f"`{word}` needs a time after it, like `{word} 07:30`.")
+
+
+def _roster(words: list[str], name: str) -> str | None:
+    if len(words) > 1:
+        raise UsageError(f"`{name}` got more than it understands: `{' '.join(words)}`.")
+    return words[0].lower() if words else None
+
+
+def parse(text: str, today: dt.date) -> StandbyCommand:
+    words = text.split()
+    if not words:
+        return StandbyCommand("now")
+    name = words.pop(0).lower()
+    if name in ("now", "help", "me"):
+        if words:
+            raise UsageError(f"`{name}` takes no arguments.")
+        return StandbyCommand(name)
+    if name == "week":
+        return StandbyCommand(name, roster=_roster(words, name))
+    if name == "swap":
+        if len(words) < 2:
+            raise UsageError("`swap` needs a person and a date, like `swap @bob 2026-11-24`.")
+        user = _user(words.pop(0))
+        day = parse_date(words.pop(0), today)
+        return StandbyCommand("swap", roster=_roster(words, name), user=user, date=day)
+    if name == "override":
+        if not words:
+            raise UsageError("`override` needs a person, a start and an end.")
+        user = _user(words.pop(0))
+        start = _take_moment(words, today, None)
+        end = _take_moment(words, today, start.date())
+        if end <= start and end.date() == start.date() and end.time() < start.time():
+            end += dt.timedelta(days=1)  # `22:00 02:00` runs past midnight
+        return StandbyCommand(
+            "override", roster=_roster(words, name), user=user, start=start, end=end
+        )
+    raise UsageError(f"`{name}` is not a /standby command.")

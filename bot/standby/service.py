@@ -1,0 +1,291 @@
+"""Standby with the database: overrides, swaps and acknowledgements made in Slack, applied
+through the pure functions of `bot.standby.schedule`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.config import OrgConfig, Roster
+from bot.db.engine import Database
+from bot.db.upsert import insert_if_absent
+from bot.errors import Refusal
+from bot.ledger import Ledger
+from bot.ledger.models import SENT, Delivery
+from bot.standby import deliveries as out
+from bot.standby.models import StandbyAcknowledgement, StandbyOverride, StandbySwap
+from bot.standby.schedule import Override, Shift, Swap, next_shift, on_standby, shifts
+from bot.standby.windows import end_instant, start_instant
+
+WEEK = dt.timedelta(days=7)
+
+
+class StandbyError(Refusal):
+    """A refusal to show to the person who asked."""
+
+
+@dataclass
+class Change:
+    message: str
+    deliveries: list[str] = field(default_factory=list)
+    changed: bool = True
+
+
+@dataclass(frozen=True)
+class RosterNow:
+    roster: Roster
+    current: Shift | None
+    upcoming: Shift | None
+
+
+def on_shift(shift: Shift, user: str) -> bool:
+    return user in (shift.primary, shift.secondary)
+
+
+class StandbyService:
+    def __init__(self, db: Database, config: OrgConfig):
+        self.db = db
+        self.config = config
+
+    # -- reading -----------------------------------------------------------------
+    def zone(self, roster: Roster) -> ZoneInfo:
+        return self.config.roster_zone(roster)
+
+    def _changes(self, session: Session, roster_id: str) -> tuple[list[Override], list[Swap]]:
+        overrides = [
+            Override(r.roster_id, r.user_id, r.starts_at, r.ends_at, r.created_by, r.role)  # type: ignore[arg-type]
+            for r in session.scalars(
+                select(StandbyOverride)
+                .where(StandbyOverride.roster_id == roster_id)
+                .order_by(StandbyOverride.id)
+            )
+        ]
+        swaps = [
+            Swap(r.roster_id, r.shift_key_a, r.user_a, r.shift_key_b, r.user_b, r.created_by)
+            for r in session.scalars(
+                select(StandbySwap)
+                .where(StandbySwap.roster_id == roster_id)
+                .order_by(StandbySwap.id)
+            )
+        ]
+        return overrides, swaps
+
+    def changes(self, roster: Roster) -> tuple[list[Override], list[Swap]]:
+        with self.db.read() as session:
+            return self._changes(session, roster.id)
+
+    def shifts(self, roster: Roster, start: dt.datetime, end: dt.datetime) -> list[Shift]:
+        return shifts(roster, self.zone(roster), start, end, *self.changes(roster))
+
+    def occurrence(self, roster: Roster, key: str) -> list[Shift]:
+        """The pieces of one window occurrence, by its key (empty if it does not happen)."""
+        from bot.standby.schedule import parse_occurrence_key
+
+        _, day, start = parse_occurrence_key(key)
+        begins = start_instant(day, start, self.zone(roster))
+        return [
+            s for s in self.shifts(roster, begins, begins + dt.timedelta(minutes=1)) if s.key == key
+        ]
+
+    def now_and_next(self, at: dt.datetime | None = None) -> list[RosterNow]:
+        at = at or clock.now()
+        found = []
+        for roster in self.config.rosters:
+            zone, (overrides, swaps) = self.zone(roster), self.changes(roster)
+            current = on_standby(roster, zone, at, overrides, swaps)
+            upcoming = next_shift(
+                roster, zone, current.ends_at if current else at, overrides, swaps
+            )
+            found.append(RosterNow(roster, current, upcoming))
+        return found
+
+    def user_shifts(self, user: str, start: dt.datetime, end: dt.datetime) -> list[Shift]:
+        found = [
+            shift
+            for roster in self.config.rosters
+            for shift in self.shifts(roster, start, end)
+            if on_shift(shift, user)
+        ]
+        return sorted(found, key=lambda s: s.starts_at)
+
+    def acknowledged_by(self, key: str) -> dict[str, dt.datetime]:
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(StandbyAcknowledgement)
+                .where(StandbyAcknowledgement.shift_key == key)
+                .order_by(StandbyAcknowledgement.id)
+            )
+            return {r.user_id: r.at for r in rows}
+
+    # -- choosing a roster -------------------------------------------------------
+    def roster_for(self, name: str | None, *people: str) -> Roster:
+        """The roster named, else the one roster these people are members of, else the only one."""
+        if name is not None:
+            roster = self.config.roster(name)
+            if roster is None:
+                known = ", ".join(r.id for r in self.config.rosters) or "none configured"
+                raise StandbyError(f"There is no roster `{name}`. Rosters: {known}.")
+            return roster
+        if len(self.config.rosters) == 1:
+            return self.config.rosters[0]
+        for person in people:
+            theirs = [r for r in self.config.rosters if person in r.members]
+            if len(theirs) == 1:
+                return theirs[0]
+        if not self.config.rosters:
+            raise StandbyError("No rosters are configured.")
+        known = ", ".join(r.id for r in self.config.rosters)
+        raise StandbyError(f"Name the roster: {known}.")
+
+    # -- changing ----------------------------------------------------------------
+    def override(
+        self,
+        actor: str,
+        roster: Roster,
+        user: str,
+        start_local: dt.datetime,
+        end_local: dt.datetime,
+    ) -> Change:
+        zone, now = self.zone(roster), clock.now()
+        if actor not in roster.members and not self.config.is_admin(actor):
+            raise StandbyError(
+                f"Only members of {roster.name} or an admin may override its shifts."
+            )
+        if user not in roster.members:
+            raise StandbyError(f"<@{user}> is not a member of {roster.name}.")
+        starts_at = start_instant(start_local.date(), start_local.time(), zone)
+        ends_at = end_instant(end_local.date(), end_local.time(), zone)
+        if ends_at <= starts_at:
+            raise StandbyError("The end must be after the start.")
+        if ends_at <= now or start_local.date() < now.astimezone(zone).date():
+            raise StandbyError("That time is in the past.")
+        covered = self.shifts(roster, starts_at, ends_at)
+        if not covered:
+            raise StandbyError(
+                f"Nobody is on standby on {roster.name} in that span: there is nothing to cover."
+            )
+        with self.db.session() as session:
+            session.add(
+                StandbyOverride(
+                    roster_id=roster.id,
+                    user_id=user,
+                    role="primary",
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    created_by=actor,
+                    created_at=now,
+                )
+            )
+            keys = self._refresh_posts(session, roster, covered)
+        return Change(
+            f"<@{user}> covers {roster.name} for {len(covered)} shift(s) in that span.", keys
+        )
+
+    def swap(self, actor: str, roster: Roster, other: str, day: dt.date) -> Change:
+        zone, now = self.zone(roster), clock.now()
+        if other == actor:
+            raise StandbyError("You cannot swap with yourself.")
+        if other not in roster.members:
+            raise StandbyError(f"<@{other}> is not a member of {roster.name}.")
+        if day < now.astimezone(zone).date():
+            raise StandbyError(f"{day.isoformat()} is in the past.")
+        begins = start_instant(day, dt.time(0), zone)
+        mine = [
+            s
+            for s in self.shifts(roster, begins, begins + dt.timedelta(days=1))
+            if s.local_date == day and on_shift(s, actor) and s.ends_at > now
+        ]
+        mine = list({s.key: s for s in mine}.values())
+        if not mine:
+            raise StandbyError(f"You have no coming shift on {roster.name} on {day.isoformat()}.")
+        theirs: list[Shift] = []
+        cursor = now
+        while len(theirs) < len(mine):
+            found = self._next_for(
+                roster, other, cursor, exclude={s.key for s in mine + theirs}, avoid=actor
+            )
+            if found is None:
+                raise StandbyError(f"<@{other}> has no coming shift on {roster.name} to swap with.")
+            theirs.append(found)
+            cursor = found.starts_at
+        with self.db.session() as session:
+            for a, b in zip(mine, theirs, strict=True):
+                session.add(
+                    StandbySwap(
+                        roster_id=roster.id,
+                        shift_key_a=a.key,
+                        user_a=actor,
+                        shift_key_b=b.key,
+                        user_b=other,
+                        created_by=actor,
+                        created_at=now,
+                    )
+                )
+            keys = self._refresh_posts(session, roster, mine + theirs)
+        return Change(
+            f"Swapped: <@{other}> takes your {day.isoformat()} shift(s), you take theirs.", keys
+        )
+
+    def _next_for(
+        self, roster: Roster, user: str, after: dt.datetime, exclude: set[str], avoid: str
+    ) -> Shift | None:
+        for shift in self.shifts(roster, after, after + dt.timedelta(days=120)):
+            if (
+                shift.key not in exclude
+                and shift.starts_at > after
+                and on_shift(shift, user)
+                and not on_shift(shift, avoid)
+            ):
+                return shift
+        return None
+
+    def _refresh_posts(self, session: Session, roster: Roster, changed: list[Shift]) -> list[str]:
+        """Edit the roster posts of windows already announced, so they show the change."""
+        stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
+        occurrences = list(dict.fromkeys(s.key for s in changed))
+        posted = session.scalars(
+            select(Delivery.key).where(
+                Delivery.key.in_([out.post_key(k) for k in occurrences]), Delivery.status == SENT
+            )
+        ).all()
+        keys = []
+        for key in occurrences:
+            if out.post_key(key) not in posted:
+                continue
+            due = out.post_refresh(roster, key, stamp)
+            Ledger.enqueue(session, due)
+            keys.append(due.key)
+        return keys
+
+    def acknowledge(self, user: str, key: str) -> Change:
+        from bot.standby.schedule import parse_occurrence_key
+
+        try:
+            roster_id = parse_occurrence_key(key)[0]
+        except ValueError:
+            raise StandbyError("That standby window is not known.") from None
+        roster = self.config.roster(roster_id)
+        if roster is None:
+            raise StandbyError("That roster is no longer configured.")
+        pieces = self.occurrence(roster, key)
+        if not any(on_shift(p, user) for p in pieces):
+            raise StandbyError(
+                "You are not on standby for this window, so there is nothing to acknowledge."
+            )
+        now = clock.now()
+        with self.db.session() as session:
+            added = insert_if_absent(
+                session,
+                StandbyAcknowledgement.__table__,
+                {"roster_id": roster.id, "shift_key": key, "user_id": user, "at": now},
+            )
+            if not added:
+                return Change("You have already acknowledged this window.", changed=False)
+            due = out.post_refresh(roster, key, f"ack-{user}")
+            Ledger.enqueue(session, due)
+        return Change("Acknowledged: thanks, you're on.", [due.key])

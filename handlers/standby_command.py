@@ -1,0 +1,83 @@
+"""`/standby`: who is on standby, swaps and overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot import clock
+from bot.errors import UsageError
+from bot.standby import render
+from bot.standby.commands import USAGE, StandbyCommand, parse
+from bot.standby.service import StandbyError
+from handlers.incident_command import ephemeral
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+WEEK = dt.timedelta(days=7)
+MY_HORIZON = dt.timedelta(days=14)
+
+
+def register(bot: OpsBot) -> None:
+    service = bot.standby
+
+    @bot.bolt.command("/standby")
+    def standby(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        user = command["user_id"]
+        today = clock.now().astimezone(ZoneInfo(bot.config.timezone)).date()
+        try:
+            cmd = parse(command.get("text", ""), today)
+        except UsageError as exc:
+            ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
+            return
+        try:
+            if cmd.name == "help":
+                ack(**ephemeral(USAGE))
+            elif cmd.name in ("swap", "override"):
+                change(cmd, user, ack)
+            else:
+                ack()  # the answer follows in a moment, in the asker's time zone
+                bot.later(lambda: respond(**ephemeral(**view(cmd, user))))
+        except StandbyError as exc:
+            ack(**ephemeral(f":warning: {exc}"))
+
+    def change(cmd: StandbyCommand, user: str, ack: Any) -> None:
+        if cmd.name == "swap":
+            roster = service.roster_for(cmd.roster, user)
+            result = service.swap(user, roster, cmd.user or "", cmd.date)  # type: ignore[arg-type]
+        else:
+            roster = service.roster_for(cmd.roster, cmd.user or "", user)
+            result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)  # type: ignore[arg-type]
+        ack(**ephemeral(result.message))
+        bot.deliver_soon(result.deliveries)
+
+    def view(cmd: StandbyCommand, user: str) -> dict[str, Any]:
+        zone, now = bot.people.zone(user), clock.now()
+        try:
+            if cmd.name == "now":
+                return render.now_reply(service.now_and_next(now), zone)
+            if cmd.name == "me":
+                mine = service.user_shifts(user, now, now + MY_HORIZON)
+                return render.shifts_reply("Your shifts in the next 14 days", mine, zone, "None.")
+            rosters = [service.roster_for(cmd.roster)] if cmd.roster else bot.config.rosters
+            lines = [s for r in rosters for s in service.shifts(r, now, now + WEEK)]
+            lines.sort(key=lambda s: s.starts_at)
+            title = f"Standby, next 7 days ({', '.join(r.name for r in rosters)})"
+            return render.shifts_reply(title, lines, zone, "Nobody is on standby.")
+        except StandbyError as exc:
+            return {"text": f":warning: {exc}"}
+
+
+def register_actions(bot: OpsBot) -> None:
+    @bot.bolt.action("standby_ack")
+    def acknowledge(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        ack()
+        try:
+            result = bot.standby.acknowledge(body["user"]["id"], action["value"])
+        except StandbyError as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
+            return
+        respond(text=result.message, response_type="ephemeral", replace_original=False)
+        bot.deliver_soon(result.deliveries)
