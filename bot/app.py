@@ -144,7 +144,7 @@ def create_app(
         people,
         bolt,
         listeners,
-        TrackedExecutor(name="after-ack"),
+        TrackedExecutor(max_workers=8, name="after-ack"),
     )
 
     from handlers import register_all

@@ -153,7 +153,8 @@ def test_a_process_dying_between_claim_and_send_is_retried_once_not_lost(
         with freeze_time(T0) as clock:
             owe(bot, "test:claimed", "hello", T0)
             delivery_id = deliveries(bot)["test:claimed"].id
-            assert dead.ledger._claim(delivery_id) is not None  # ...and the process dies here
+            _, claimed = dead.ledger._claim([delivery_id])  # ...and the process dies here
+            assert [d.key for d in claimed] == ["test:claimed"]
 
             bot.tick()
             assert standin.messages(GENERAL) == []  # the lease still holds

@@ -5,6 +5,7 @@ deferred and never take the write lock (WAL lets them read beside a writer)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,12 +46,48 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return engine
 
 
+class WriterGate:
+    """One writer at a time, and a writer someone is waiting for (a slash command before its
+    ack) goes before background writers (the ledger, the tick)."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._busy = False
+        self._interactive_waiting = 0
+
+    @contextmanager
+    def hold(self, background: bool) -> Iterator[None]:
+        with self._turn:
+            if not background:
+                self._interactive_waiting += 1
+            try:
+                self._turn.wait_for(
+                    lambda: not self._busy and (not background or self._interactive_waiting == 0)
+                )
+            finally:
+                if not background:
+                    self._interactive_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._busy = False
+                self._turn.notify_all()
+
+
 class Database:
-    """The engine plus a session factory; one per process."""
+    """The engine plus a session factory; one per process.
+
+    On SQLite, writers of this process queue at a `WriterGate` before BEGIN IMMEDIATE: they
+    are woken the moment the writer before them commits, where SQLite's busy handler would
+    have them sleep and poll (and starve some under load), and interactive writers go
+    first. Other processes still wait on the busy timeout."""
 
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        self._writers = WriterGate() if self.engine.dialect.name == "sqlite" else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -61,9 +98,14 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+    def session(self, *, background: bool = False) -> Iterator[Session]:
+        """A writing transaction: committed on success, rolled back on error. `background`
+        writes (nobody is waiting on them) give way to interactive ones."""
+        if self._writers is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self._writers.hold(background), self._sessions() as session, session.begin():
             yield session
 
     @contextmanager

@@ -94,7 +94,7 @@ class Provisioner:
         else:
             raise SlackApiError("no free channel name", {"ok": False, "error": "name_taken"})
         channel = response["channel"]
-        with self.db.session() as session:
+        with self.db.session(background=True) as session:
             session.execute(
                 update(Incident)
                 .where(Incident.id == incident.id, Incident.channel_id.is_(None))

@@ -284,7 +284,7 @@ class IncidentService:
         if not limits:
             return 0
         added = 0
-        with self.db.session() as session:
+        with self.db.session(background=True) as session:
             for incident in session.scalars(
                 select(Incident).where(
                     Incident.status != "resolved", Incident.severity.in_(list(limits))

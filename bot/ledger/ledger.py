@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import OperationalError
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from bot import clock
 from bot.db.engine import Database
@@ -86,7 +88,7 @@ class Ledger:
     ):
         self.db = db
         self._send = send
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner or f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
 
     # -- writing -----------------------------------------------------------------
@@ -143,41 +145,52 @@ class Ledger:
 
     def _deliver_ids(self, ids: Iterable[int]) -> Report:
         report = Report()
-        for delivery_id in ids:
-            self._deliver_one(delivery_id, report)
+        ids = list(ids)
+        if not ids:
+            return report
+        token, claimed = self._claim(ids)
+        for delivery in sorted(claimed, key=lambda d: ids.index(d.id)):
+            self._deliver_one(delivery, token, report)
         return report
 
-    def _claim(self, delivery_id: int) -> Delivery | None:
+    def _claim(self, ids: list[int]) -> tuple[str, list[Delivery]]:
+        """Lease every delivery of `ids` that is still free, in one statement; the rows
+        another process holds, or that are done, are left alone."""
         now = clock.now()
-        with self.db.session() as session:
-            claimed = session.execute(
+        token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
+        with self.db.session(background=True) as session:
+            session.execute(
                 update(Delivery)
                 .where(
-                    Delivery.id == delivery_id,
+                    Delivery.id.in_(ids),
                     Delivery.status == PENDING,
                     Delivery.due_at <= now,
                     self._free(now),
                 )
-                .values(lease_owner=self.owner, lease_until=now + self.lease)
+                .values(lease_owner=token, lease_until=now + self.lease)
                 .execution_options(synchronize_session=False)
-            ).rowcount
-            if claimed != 1:
-                return None
-            return session.get(Delivery, delivery_id)
+            )
+            claimed = list(session.scalars(select(Delivery).where(Delivery.lease_owner == token)))
+        return token, claimed
 
-    def _finish(self, delivery_id: int, **values: Any) -> None:
-        with self.db.session() as session:
+    @retry(
+        retry=retry_if_exception_type(OperationalError),
+        stop=stop_after_attempt(6),
+        wait=wait_exponential_jitter(initial=0.05, max=2),
+        reraise=True,
+    )
+    def _finish(self, delivery_id: int, token: str, **values: Any) -> None:
+        """Record an attempt's outcome and release the lease. Retried when the database is
+        briefly locked: after a send, losing this write would mean sending again."""
+        with self.db.session(background=True) as session:
             session.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.lease_owner == self.owner)
+                .where(Delivery.id == delivery_id, Delivery.lease_owner == token)
                 .values(lease_owner=None, lease_until=None, **values)
                 .execution_options(synchronize_session=False)
             )
 
-    def _deliver_one(self, delivery_id: int, report: Report) -> None:
-        delivery = self._claim(delivery_id)
-        if delivery is None:
-            return  # another process has it, or it is done
+    def _deliver_one(self, delivery: Delivery, token: str, report: Report) -> None:
         now = clock.now()
         if delivery.expires_at is not None and now > delivery.expires_at:
             log.warning(
@@ -185,7 +198,7 @@ class Ledger:
                 delivery.key,
                 delivery.due_at.isoformat(),
             )
-            self._finish(delivery_id, status=SKIPPED, last_error="expired")
+            self._finish(delivery.id, token, status=SKIPPED, last_error="expired")
             report.skipped.append(delivery.key)
             return
         delivery.late = now - delivery.due_at > LATE_AFTER
@@ -194,13 +207,14 @@ class Ledger:
         except Exception as exc:
             log.exception("delivery %s failed unexpectedly", delivery.key)
             outcome = Outcome(error=f"{type(exc).__name__}: {exc}")
-        self._record(delivery, outcome, report)
+        self._record(delivery, token, outcome, report)
 
-    def _record(self, delivery: Delivery, outcome: Outcome, report: Report) -> None:
+    def _record(self, delivery: Delivery, token: str, outcome: Outcome, report: Report) -> None:
         now = clock.now()
         if outcome.sent:
             self._finish(
                 delivery.id,
+                token,
                 status=SENT,
                 sent_at=now,
                 late=delivery.late,
@@ -211,16 +225,17 @@ class Ledger:
             )
             report.sent.append(delivery.key)
         elif outcome.defer:
-            self._finish(delivery.id, next_attempt_at=now + dt.timedelta(seconds=5))
+            self._finish(delivery.id, token, next_attempt_at=now + dt.timedelta(seconds=5))
             report.deferred.append(delivery.key)
         elif outcome.skip:
             log.info("delivery %s skipped: %s", delivery.key, outcome.skip)
-            self._finish(delivery.id, status=SKIPPED, last_error=outcome.skip)
+            self._finish(delivery.id, token, status=SKIPPED, last_error=outcome.skip)
             report.skipped.append(delivery.key)
         elif outcome.permanent_error:
             log.error("delivery %s cannot be made: %s", delivery.key, outcome.permanent_error)
             self._finish(
                 delivery.id,
+                token,
                 status=SKIPPED,
                 attempts=delivery.attempts + 1,
                 last_error=outcome.permanent_error,
@@ -236,6 +251,7 @@ class Ledger:
             )
             self._finish(
                 delivery.id,
+                token,
                 attempts=attempts,
                 next_attempt_at=now + backoff(attempts),
                 last_error=outcome.error,

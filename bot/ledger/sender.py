@@ -49,7 +49,7 @@ PERMANENT = {
 
 def late_notice(payload: dict[str, Any], due_label: str) -> dict[str, Any]:
     """Mark a message that is sent late, in its text and as a context block."""
-    note = f"Sent late: this was due at {due_label}; opsbot was not running then."
+    note = f"Sent late: this was due at {due_label}."
     payload = dict(payload)
     payload["text"] = f"{payload.get('text', '')}\n_{note}_".strip()
     if payload.get("blocks"):

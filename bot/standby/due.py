@@ -47,7 +47,7 @@ def enqueue_standby(service: StandbyService, now: dt.datetime | None = None) -> 
         since = max(state.at, now - LOOKBACK_LIMIT) if state else now
     added = 0
     dues = owed(service, min(since, now), now)
-    with service.db.session() as session:
+    with service.db.session(background=True) as session:
         for due in dues:
             added += Ledger.enqueue(session, due)
         if not insert_if_absent(session, SchedulerState.__table__, {"name": STATE, "at": now}):

@@ -1,0 +1,1 @@
+"""Benchmarks of the running bot. `python -m benchmarks` runs them all (see run.py)."""
