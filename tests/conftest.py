@@ -37,6 +37,11 @@ USERS = {
     "U0PMPAY01": "pam",
     "U0PMSRCH1": "sam",
     "U0LEAD001": "lead",
+    "U0PMMOB01": "mo",
+    "U0FRANK01": "frank",
+    "U0GRACE01": "grace",
+    "U0HEIDI01": "heidi",
+    "U0IVAN001": "ivan",
 }
 
 
@@ -55,6 +60,8 @@ def standin(config: OrgConfig) -> Iterator[SlackStandIn]:
         for team in config.teams:
             if team.channel:
                 fake.add_channel(team.id, team.channel)
+        for roster in config.rosters:
+            fake.add_channel(f"standby-{roster.id}", roster.channel)
         yield fake
 
 

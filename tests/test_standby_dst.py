@@ -9,8 +9,6 @@ Transitions used (all checkable in any tz database viewer):
   4 Nov 00:00 -03 → 01:00 -02.
 """
 
-# ruff: noqa: RUF001, RUF003 -- times are written with an en dash, 07:30–09:30
-
 from __future__ import annotations
 
 import datetime as dt

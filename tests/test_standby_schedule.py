@@ -5,8 +5,6 @@ weekday windows 07:30–09:30 and 19:00–22:00 in Tokyo from Monday 2 November 
 window, with 31 December 2026 skipped.
 """
 
-# ruff: noqa: RUF001, RUF002, RUF003 -- times are written with an en dash, 07:30–09:30
-
 from __future__ import annotations
 
 import datetime as dt

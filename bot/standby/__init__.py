@@ -1,4 +1,3 @@
-# ruff: noqa: RUF002 -- shift times are written with an en dash (U+2013)
 """Peak-hour standby: who is on standby when, as pure functions.
 
 No I/O, no database, no clock reads: every function takes the instant or range it is asked

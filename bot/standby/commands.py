@@ -109,7 +109,12 @@ def parse(text: str, today: dt.date) -> StandbyCommand:
         user = _user(words.pop(0))
         start = _take_moment(words, today, None)
         end = _take_moment(words, today, start.date())
-        if end <= start and end.date() == start.date() and end.time() < start.time():
+        if end <= start and end.date() == start.date():
+            if start - end < dt.timedelta(hours=12):
+                raise UsageError(
+                    f"The end ({end:%H:%M}) is before the start ({start:%H:%M}); for a span "
+                    "past midnight give the end's date too."
+                )
             end += dt.timedelta(days=1)  # `22:00 02:00` runs past midnight
         return StandbyCommand(
             "override", roster=_roster(words, name), user=user, start=start, end=end

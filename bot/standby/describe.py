@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002 -- shift times are written with an en dash (U+2013)
 """Shift times and origins as people read them: ``Tue 24 Nov 07:30–09:30 JST``.
 
 Names of days and months are English whatever the process locale. Zones whose abbreviation is

@@ -19,10 +19,19 @@ from bot.ledger import Ledger
 from bot.ledger.models import SENT, Delivery
 from bot.standby import deliveries as out
 from bot.standby.models import StandbyAcknowledgement, StandbyOverride, StandbySwap
-from bot.standby.schedule import Override, Shift, Swap, next_shift, on_standby, shifts
+from bot.standby.schedule import (
+    Override,
+    Shift,
+    Swap,
+    next_shift,
+    on_standby,
+    parse_occurrence_key,
+    shifts,
+)
 from bot.standby.windows import end_instant, start_instant
 
 WEEK = dt.timedelta(days=7)
+ONE_DAY = dt.timedelta(days=1)
 
 
 class StandbyError(Refusal):
@@ -83,14 +92,11 @@ class StandbyService:
         return shifts(roster, self.zone(roster), start, end, *self.changes(roster))
 
     def occurrence(self, roster: Roster, key: str) -> list[Shift]:
-        """The pieces of one window occurrence, by its key (empty if it does not happen)."""
-        from bot.standby.schedule import parse_occurrence_key
-
+        """The pieces of one window occurrence, by its key (empty if it does not happen).
+        A window lasts less than a day, so every piece of it overlaps the day from its start."""
         _, day, start = parse_occurrence_key(key)
         begins = start_instant(day, start, self.zone(roster))
-        return [
-            s for s in self.shifts(roster, begins, begins + dt.timedelta(minutes=1)) if s.key == key
-        ]
+        return [s for s in self.shifts(roster, begins, begins + ONE_DAY) if s.key == key]
 
     def now_and_next(self, at: dt.datetime | None = None) -> list[RosterNow]:
         at = at or clock.now()
@@ -263,8 +269,6 @@ class StandbyService:
         return keys
 
     def acknowledge(self, user: str, key: str) -> Change:
-        from bot.standby.schedule import parse_occurrence_key
-
         try:
             roster_id = parse_occurrence_key(key)[0]
         except ValueError:

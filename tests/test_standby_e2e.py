@@ -1,0 +1,231 @@
+"""Standby end to end: window posts, pings, reminders and acknowledgements through the
+ledger; /standby views, swaps and overrides through signed requests; time moved with
+freezegun. The example roster `platform` (Asia/Tokyo, UTC+9) rotates Alice, Bob, Carol per
+window from Mon 2026-11-02: Tue 2026-11-24 07:30 JST is the 33rd window (turn 32), Carol's;
+19:00 that day is Alice's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.ledger.models import Delivery
+from bot.standby.models import StandbyAcknowledgement
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, make_settings
+
+STANDBY = "C0STANDBY1"
+KEY = "platform:2026-11-24:0730"
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def jst(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=JST)
+
+
+def posts(standin, channel=STANDBY):
+    return [m for m in standin.messages(channel) if not m.is_reply]
+
+
+def dms(standin, user):
+    return standin.messages(user)
+
+
+@pytest.fixture
+def clock():
+    with freeze_time(jst(24, 7, 0)) as frozen:
+        yield frozen
+
+
+def at(clock, moment: dt.datetime) -> None:
+    clock.move_to(moment)
+
+
+def test_reminder_then_post_and_ping_at_the_window_opening_each_once(bot, standin, clock):
+    at(clock, jst(24, 7, 14))
+    bot.tick()
+    assert dms(standin, CAROL) == [] and posts(standin) == []
+
+    at(clock, jst(24, 7, 15))
+    bot.tick()
+    [heads_up] = dms(standin, CAROL)
+    assert "starts in 15 minutes" in heads_up.text and "07:30" in heads_up.text
+
+    at(clock, jst(24, 7, 30))
+    bot.tick()
+    bot.tick()
+    [post] = posts(standin)
+    assert "Platform standby" in post.text and f"<@{CAROL}>" in post.text
+    assert "07:30" in post.visible_text and "09:30" in post.visible_text
+    assert f"Next: Tue 24 Nov 19:00–22:00 JST — <@{ALICE}>" in post.visible_text
+    buttons = [e for b in post.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [("standby_ack", KEY)]
+    ping = dms(standin, CAROL)[-1]
+    assert "You are on standby" in ping.text and len(dms(standin, CAROL)) == 2
+    assert dms(standin, ALICE) == [] and dms(standin, BOB) == []
+
+    at(clock, jst(24, 8, 0))
+    bot.tick()
+    assert len(posts(standin)) == 1 and len(dms(standin, CAROL)) == 2
+
+
+def test_acknowledge_updates_the_post_and_refuses_others(slack, bot, standin, clock):
+    at(clock, jst(24, 7, 30))
+    bot.tick()
+
+    slack.click("standby_ack", KEY, user=BOB, channel=STANDBY)
+    assert "not on standby for this window" in standin.responses()[-1]["text"]
+
+    at(clock, jst(24, 7, 33))
+    slack.click("standby_ack", KEY, user=CAROL, channel=STANDBY)
+    slack.click("standby_ack", KEY, user=CAROL, channel=STANDBY)
+    assert "already acknowledged" in standin.responses()[-1]["text"]
+
+    [post] = posts(standin)
+    assert post.edited and f"Acknowledged by <@{CAROL}> at 07:33" in post.visible_text
+    assert not [b for b in post.blocks if b["type"] == "actions"]  # nobody left to acknowledge
+    with bot.db.read() as session:
+        acks = session.execute(select(StandbyAcknowledgement.user_id)).scalars().all()
+    assert acks == [CAROL]
+
+
+def test_override_splits_the_window_and_pings_the_cover_when_their_part_begins(
+    slack, bot, standin, clock
+):
+    reply = slack.command(
+        f"override <@{BOB}> 2026-11-24 08:30 09:30 platform", user=ADMIN, command="/standby"
+    )
+    assert "covers Platform standby" in reply.text
+
+    at(clock, jst(24, 7, 30))
+    bot.tick()
+    [post] = posts(standin)
+    assert f"<@{CAROL}>" in post.visible_text and f"<@{BOB}>" in post.visible_text
+    assert f"covering for <@{CAROL}> (override by <@{ADMIN}>)" in post.visible_text
+    assert len(dms(standin, CAROL)) == 2 and dms(standin, BOB) == []
+
+    at(clock, jst(24, 8, 30))
+    bot.tick()
+    [ping] = dms(standin, BOB)
+    assert "You are on standby" in ping.text and "08:30" in ping.text
+
+
+def test_swap_gives_the_window_to_the_other_person(slack, bot, standin, clock):
+    reply = slack.command(f"swap <@{ALICE}> 2026-11-24", user=CAROL, command="/standby")
+    assert "Swapped" in reply.text
+
+    at(clock, jst(24, 7, 30))
+    bot.tick()
+    [post] = posts(standin)
+    assert (
+        f"<@{ALICE}> (primary), covering for <@{CAROL}> (swap by <@{CAROL}>)" in post.visible_text
+    )
+    assert [m.text for m in dms(standin, ALICE)][-1].startswith(
+        ":rotating_light: You are on standby"
+    )
+    assert all("You are on standby" not in m.text for m in dms(standin, CAROL))
+
+    at(clock, jst(24, 19, 0))  # Alice's evening window is Carol's now
+    bot.tick()
+    assert "You are on standby" in dms(standin, CAROL)[-1].text
+
+
+def test_missed_while_down_is_sent_late_while_open_and_skipped_once_closed(
+    bot, standin, clock, caplog
+):
+    at(clock, jst(24, 8, 0))  # nothing ran from before 07:15 until 08:00
+    with caplog.at_level(logging.WARNING):
+        bot.tick()
+    [post] = posts(standin)
+    assert "Sent late" in post.text
+    assert "delivery standby:platform:2026-11-24:0730:remind:U0CAROL01 skipped" in caplog.text
+
+    at(clock, jst(24, 23, 0))  # the 19:00–22:00 window came and went unseen
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        bot.tick()
+    assert len(posts(standin)) == 1
+    assert "standby:platform:2026-11-24:1900:post skipped" in caplog.text
+    with bot.db.read() as session:
+        status = session.scalar(
+            select(Delivery.status).where(Delivery.key == "standby:platform:2026-11-24:1900:post")
+        )
+    assert status == "skipped"
+
+
+def test_two_schedulers_on_one_database_post_and_ping_once(
+    bot, standin, clock, database_url, config
+):
+    other = create_app(make_settings(database_url, standin), config)
+    try:
+        at(clock, jst(24, 7, 30))
+        for _ in range(3):
+            bot.tick()
+            other.tick()
+    finally:
+        other.close()
+    assert len(posts(standin)) == 1
+    assert len([m for m in dms(standin, CAROL) if "You are on standby" in m.text]) == 1
+
+
+def test_views_in_the_askers_time_zone(slack, bot, standin, clock):
+    standin.add_user("U0LONDON1", "lon", tz="Europe/London")
+    at(clock, jst(24, 7, 45))
+    slack.command("", user="U0LONDON1", command="/standby")
+    now = standin.responses()[-1]["text"]
+    assert f"now Mon 23 Nov 22:30–Tue 24 Nov 00:30 GMT — <@{CAROL}> (primary)" in now
+    assert "Mobile release standby*: nobody now" in now
+
+    slack.command("week platform", user=CAROL, command="/standby")
+    week = standin.responses()[-1]["text"]
+    assert week.count("\n") == 11  # title + 11 windows: Tue 07:30 (open now) to next Tue 07:30
+    assert "Tue 24 Nov 19:00–22:00 JST" in week
+
+    slack.command("me", user=CAROL, command="/standby")
+    mine = standin.responses()[-1]["text"]
+    assert "Your shifts" in mine and f"<@{ALICE}>" not in mine
+
+
+@pytest.mark.parametrize(
+    ("text", "user", "expected"),
+    [
+        ("week nowhere", ALICE, "There is no roster `nowhere`"),
+        (f"swap <@{CAROL}> 2026-11-24", CAROL, "You cannot swap with yourself."),
+        ("swap <@U0FRANK01> 2026-11-24 platform", CAROL, "is not a member of Platform standby"),
+        (f"swap <@{ALICE}> 2026-11-20 platform", CAROL, "is in the past"),
+        (f"swap <@{ALICE}> 2026-11-26 platform", CAROL, "You have no coming shift"),
+        (f"override <@{BOB}> 2026-11-24 09:30 08:30 platform", ADMIN, "is before the start"),
+        (f"override <@{BOB}> 2026-11-24 09:30 2026-11-24 08:30", ADMIN, "is before the start"),
+        (f"override <@{BOB}> 2026-11-28 10:00 12:00 platform", ADMIN, "there is nothing to cover"),
+        (f"override <@{BOB}> 2026-11-24 08:00 09:00 platform", "U0FRANK01", "Only members of"),
+        ("swap alice 2026-11-24", CAROL, "`alice` is not a person"),
+        ("swap <@U0ALICE01> 24/11", CAROL, "`24/11` is not a date"),
+        ("frobnicate", CAROL, "`frobnicate` is not a /standby command."),
+    ],
+)
+def test_bad_input_gets_a_clear_line(slack, standin, clock, text, user, expected):
+    reply = slack.command(text, user=user, command="/standby")
+    answer = reply.text or standin.responses()[-1]["text"]
+    assert expected in answer
+
+
+def test_mobile_window_opens_at_local_time_across_the_autumn_change(bot, standin, config):
+    """Europe/London: the Sat 22:00–02:00 window on the night BST ends (31 Oct 2027) opens at
+    21:00 UTC and lasts five hours; the same window in spring (25 Mar 2028) opens at 22:00 UTC
+    and, the 01:00 hour not existing, lasts three."""
+    mobile = config.roster("mobile").channel
+    with freeze_time(dt.datetime(2027, 10, 30, 20, 59, tzinfo=dt.UTC)) as frozen:
+        bot.tick()
+        assert posts(standin, mobile) == []
+        frozen.move_to(dt.datetime(2027, 10, 30, 21, 0, tzinfo=dt.UTC))
+        bot.tick()
+    [autumn] = posts(standin, mobile)
+    assert "Sat 30 Oct 22:00 BST–Sun 31 Oct 02:00 GMT" in autumn.visible_text
+    with freeze_time(dt.datetime(2028, 3, 25, 22, 0, tzinfo=dt.UTC)):
+        bot.tick()
+    spring = posts(standin, mobile)[-1]
+    assert "Sat 25 Mar 22:00 GMT–Sun 26 Mar 02:00 BST" in spring.visible_text
