@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import ack_latency
+from benchmarks import ack_latency, standby
 
-BENCHMARKS = (ack_latency,)
+BENCHMARKS = (ack_latency, standby)
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 

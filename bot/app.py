@@ -17,6 +17,8 @@ from slack_sdk import WebClient
 from bot import clock
 from bot.config import OrgConfig, load_config
 from bot.db.engine import Database
+from bot.escalation.renderers import escalation_renderers
+from bot.escalation.service import EscalationService
 from bot.executor import TrackedExecutor
 from bot.incidents.deliveries import INVITE, PROVISION
 from bot.incidents.provision import Provisioner
@@ -42,6 +44,7 @@ class OpsBot:
     ledger: Ledger
     incidents: IncidentService
     standby: StandbyService
+    escalations: EscalationService
     people: People
     bolt: App
     listeners: TrackedExecutor
@@ -118,7 +121,11 @@ def create_app(
     sender = SlackSender(
         client,
         _lookup_ts(ledger),
-        renderers={**incident_renderers(db, config), **standby_renderers(standby)},
+        renderers={
+            **incident_renderers(db, config),
+            **standby_renderers(standby),
+            **escalation_renderers(db),
+        },
         actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
     )
     listeners = TrackedExecutor(name="listener")
@@ -141,6 +148,7 @@ def create_app(
         ledger,
         incidents,
         standby,
+        EscalationService(db, config, incidents, standby),
         people,
         bolt,
         listeners,

@@ -6,9 +6,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.config import SEVERITIES
+from bot.errors import Refusal
 from bot.incidents import render
 from bot.incidents.commands import MAX_TEXT, MAX_TITLE
-from bot.incidents.service import Actor, IncidentError, Result
+from bot.incidents.service import Actor, Result
+from handlers.incident_command import page_on_declare
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -37,7 +39,7 @@ def register(bot: OpsBot) -> None:
     def run(respond: Any, call: Any) -> None:
         try:
             result: Result = call()
-        except IncidentError as exc:
+        except Refusal as exc:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         if not result.changed:
@@ -54,6 +56,24 @@ def register(bot: OpsBot) -> None:
         status = action["action_id"].removeprefix("incident_status_")
         run(respond, lambda: service.set_status(int(action["value"]), actor_of(body), status))
 
+    @app.action("page_ack")
+    @app.action("page_decline")
+    def page_answer(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        ack()
+        user, chain = body["user"]["id"], int(action["value"])
+        answer = (
+            bot.escalations.acknowledge
+            if action["action_id"] == "page_ack"
+            else bot.escalations.decline
+        )
+        try:
+            result = answer(chain, user)
+        except Refusal as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
+            return
+        respond(text=result.message, response_type="ephemeral", replace_original=False)
+        bot.deliver_soon(result.deliveries)
+
     @app.action("incident_take_ic")
     def take_ic(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
@@ -68,7 +88,7 @@ def register(bot: OpsBot) -> None:
         ack()
         try:
             incident = service.get(int(action["value"]), actor_of(body))
-        except IncidentError as exc:
+        except Refusal as exc:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         metadata = json.dumps({"incident": incident.id})
@@ -111,9 +131,14 @@ def register(bot: OpsBot) -> None:
                 team_id=team,
                 description=description,
             )
-        except IncidentError as exc:
+        except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
+        note = page_on_declare(bot, result, actor, wanted="page" in (_value(view, "page") or []))
+        if note.startswith(" Not paged"):
+            client.chat_postMessage(
+                channel=actor.user_id, text=f":warning: {result.incident.ref}:{note}"
+            )
         bot.deliver_soon(result.deliveries)
 
     @app.view("incident_update")
@@ -143,7 +168,7 @@ def register(bot: OpsBot) -> None:
     def submit(client: Any, actor: Actor, call: Any) -> None:
         try:
             result = call()
-        except IncidentError as exc:
+        except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
         bot.deliver_soon(result.deliveries)

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import UsageError
+from bot.errors import Refusal, UsageError
+from bot.escalation.render import history_lines
 from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
-from bot.incidents.service import Actor, IncidentError
+from bot.incidents.service import Actor
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -38,7 +39,7 @@ def register(bot: OpsBot) -> None:
         actor = Actor(command["user_id"], command.get("channel_id"), command.get("response_url"))
         try:
             handle(bot, cmd, actor, command, ack, client, respond)
-        except IncidentError as exc:
+        except Refusal as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
     def handle(bot, cmd: Command, actor: Actor, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +62,8 @@ def register(bot: OpsBot) -> None:
                     severity=cmd.severity or "sev3",
                     key=f"command:{command['trigger_id']}",
                 )
-                ack(**ephemeral(f":rotating_light: {result.message} Creating its channel…"))
+                paging = page_on_declare(bot, result, actor, wanted=False)
+                ack(**ephemeral(f":rotating_light: {result.message} Creating its channel…{paging}"))
                 bot.deliver_soon(result.deliveries)
             case "update":
                 finish(
@@ -81,7 +83,9 @@ def register(bot: OpsBot) -> None:
             case "list":
                 ack(**ephemeral(**render.list_reply(service.list_open())))
             case "show":
-                ack(**ephemeral(**render.show_reply(service.get(cmd.ref, actor), bot.config)))
+                incident = service.get(cmd.ref, actor)
+                paging = history_lines(bot.escalations.history(incident.id))
+                ack(**ephemeral(**render.show_reply(incident, bot.config, paging)))
             case "timeline":
                 ack(**ephemeral(**render.timeline_reply(service.get(cmd.ref, actor), bot.config)))
             case "postmortem":
@@ -89,20 +93,35 @@ def register(bot: OpsBot) -> None:
                 ack(**ephemeral(f"Drafting the postmortem of {incident.ref}…"))
                 bot.later(post_postmortem, bot, incident, respond)
             case "escalate":
-                ack(
-                    **ephemeral(
-                        ":warning: `escalate` is not available yet: paging needs the standby "
-                        "rosters, which this version does not run. Page people by mentioning them."
-                    )
-                )
+                target, reason = cmd.target, cmd.text
+                if target and not (bot.config.team(target) or bot.config.roster(target)):
+                    target, reason = None, f"{target} {reason}".strip()
+                finish(ack, bot.escalations.start(cmd.ref, actor, target, reason))
 
     def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
         ack(**ephemeral(result.message))
         bot.deliver_soon(result.deliveries)
 
 
+def page_on_declare(bot: OpsBot, result: Any, actor: Actor, *, wanted: bool) -> str:
+    """Page standby for a new incident when asked to, or when its severity always pages.
+    Returns a note for the declarer ("" when nobody was paged)."""
+    incident = result.incident
+    if not result.changed:
+        return ""
+    if not (wanted or incident.severity in bot.config.incidents.page_on_declare):
+        return ""
+    try:
+        paged = bot.escalations.start(incident.id, actor, None, "declared")
+    except Refusal as exc:
+        return f" Not paged: {exc}"
+    result.deliveries.extend(paged.deliveries)
+    return f" {paged.message}"
+
+
 def post_postmortem(bot: OpsBot, incident: Any, respond: Any) -> None:
-    markdown = postmortem_markdown(incident, bot.config)
+    paging = history_lines(bot.escalations.history(incident.id))
+    markdown = postmortem_markdown(incident, bot.config, paging)
     if incident.channel_id:
         try:
             bot.client.files_upload_v2(

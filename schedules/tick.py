@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 def run_tick(bot: OpsBot) -> None:
     bot.incidents.enqueue_update_reminders()
     enqueue_standby(bot.standby)
+    bot.escalations.step_due()
     report = bot.ledger.deliver_due()
     if report.sent or report.failed or report.skipped:
         log.info(

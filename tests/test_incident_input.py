@@ -64,14 +64,6 @@ def test_no_incident_named_outside_an_incident_channel(slack):
     assert "This is not an incident channel" in reply.text
 
 
-def test_escalate_says_plainly_it_is_not_available_yet(slack, standin):
-    slack.command("declare sev1 Down")
-    standin.clear_calls()
-    reply = slack.command("escalate INC-1 platform")
-    assert "not available yet" in reply.text
-    assert standin.calls_to("chat.postMessage") == []
-
-
 def test_broadcasts_and_links_in_a_title_ping_and_link_nothing(slack, standin, bot):
     title = "<!channel> deploy <https://evil.example|click here> @here <@U0BOB0001> & co"
     slack.command(f"declare sev2 {title}", user=ALICE)

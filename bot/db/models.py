@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
 from bot.db.base import Base
+from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger.models import Delivery
 from bot.standby.models import (
@@ -15,8 +16,10 @@ __all__ = [
     "Base",
     "CalendarFeed",
     "Delivery",
+    "Escalation",
     "Incident",
     "IncidentEvent",
+    "Page",
     "SchedulerState",
     "StandbyAcknowledgement",
     "StandbyOverride",

@@ -120,9 +120,10 @@ def update_thread(incident: Incident, event: IncidentEvent) -> Due:
     )
 
 
-def invite(incident: Incident, user_id: str, event_id: int) -> Due:
+def invite(incident: Incident, user_id: str, tag: object) -> Due:
+    """Invite someone to the incident channel; `tag` names the occasion (an event, a page)."""
     return _due(
-        _key(incident, "invite", user_id, event_id),
+        _key(incident, "invite", user_id, tag),
         "incident_invite",
         INVITE,
         {"incident_id": incident.id, "users": [user_id]},

@@ -23,7 +23,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("<!", "<\u200b!")
 
 
-def postmortem_markdown(incident: Incident, config: OrgConfig) -> str:
+def postmortem_markdown(
+    incident: Incident, config: OrgConfig, paging: list[str] | None = None
+) -> str:
     zone = ZoneInfo(config.timezone)
     team = config.team(incident.team_id) if incident.team_id else None
     mitigate = incident.mitigated_at - incident.declared_at if incident.mitigated_at else None
@@ -52,6 +54,10 @@ def postmortem_markdown(incident: Incident, config: OrgConfig) -> str:
         f"| time to acknowledge | {duration(incident.time_to_acknowledge)} |",
         f"| time to mitigate | {duration(mitigate)} |",
         f"| time to resolve | {duration(incident.time_to_resolve)} |",
+        "",
+        "## Paging",
+        "",
+        *([f"- {line}" for line in paging] if paging else ["Nobody was paged."]),
         "",
         "## Impact",
         "",

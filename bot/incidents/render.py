@@ -114,6 +114,20 @@ def event_line(event: IncidentEvent, incident: Incident) -> str:
             return f"{who} changed the severity to *{to}* (was {was})"
         case "role":
             return f"{who} made {mention(event.data.get('user'))} {text}"
+        case "paged":
+            paged = event.data.get("target")
+            target = "the incidents channel" if paged == "channel" else mention(paged)
+            level = event.data.get("level", 0) + 1
+            why = f": {text}" if text else ""
+            return f":pager: Paged {target} ({event.data.get('roster')}, level {level}){why}"
+        case "acknowledged":
+            took = duration(dt.timedelta(seconds=event.data.get("after_seconds", 0)))
+            return f":white_check_mark: {who} acknowledged the page after {took}"
+        case "declined":
+            return f"{who} can't take it; the page moves on"
+        case "unanswered":
+            again = "Page again with `/incident escalate`."
+            return f":warning: Nobody on {text} answered the page. {again}"
         case "resolved":
             summary = f": {text}" if text else ""
             took = duration(incident.time_to_resolve)
@@ -174,7 +188,7 @@ def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def show_reply(incident: Incident, config: OrgConfig) -> dict:
+def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None = None) -> dict:
     blocks = [bk.section(title_line(incident)), _facts(incident, config)]
     zone = ZoneInfo(config.timezone)
     times = [f"Declared {local(incident.declared_at, zone)}"]
@@ -188,6 +202,8 @@ def show_reply(incident: Incident, config: OrgConfig) -> dict:
                 f"{label} {local(moment, zone)} (+{duration(moment - incident.declared_at)})"
             )
     blocks.append(bk.context(" · ".join(times)))
+    if paging:
+        blocks.append(bk.section("*Paging*\n" + "\n".join(paging)))
     return bk.message(f"{incident.ref}: {escape(incident.title)}", blocks)
 
 
@@ -213,6 +229,13 @@ def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> 
     blocks.append(
         bk.plain_input("description", "What is happening?", multiline=True, optional=True)
     )
+    if config.rosters:
+        page = {
+            "type": "checkboxes",
+            "action_id": "value",
+            "options": [bk.option("Page standby now", "page")],
+        }
+        blocks.append(bk.input_block("page", "Paging", page, optional=True))
     return bk.modal("incident_declare", "Declare an incident", "Declare", blocks, private_metadata)
 
 

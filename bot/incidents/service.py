@@ -47,7 +47,7 @@ class IncidentService:
         self.config = config
 
     # -- finding -----------------------------------------------------------------
-    def _find(self, session: Session, ref: int | None, actor: Actor) -> Incident:
+    def find(self, session: Session, ref: int | None, actor: Actor) -> Incident:
         if ref is not None:
             incident = session.get(Incident, ref)
             if incident is None:
@@ -66,7 +66,7 @@ class IncidentService:
 
     def get(self, ref: int | None, actor: Actor) -> Incident:
         with self.db.read() as session:
-            incident = self._find(session, ref, actor)
+            incident = self.find(session, ref, actor)
             session.refresh(incident, ["events"])
             return incident
 
@@ -119,6 +119,21 @@ class IncidentService:
         session.flush()
         return event
 
+    def record(
+        self,
+        session: Session,
+        incident: Incident,
+        actor: str,
+        kind: str,
+        text: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Add a line to the timeline and owe Slack the channel line and a fresh announcement
+        (for other domains acting on an incident, e.g. paging)."""
+        event = self._event(session, incident, actor, kind, text, data)
+        assert event is not None
+        return self._changed(session, incident, event)
+
     def _changed(self, session: Session, incident: Incident, event: IncidentEvent) -> list[str]:
         """Bump the revision and owe Slack the channel line and a refreshed announcement."""
         incident.revision += 1
@@ -144,6 +159,9 @@ class IncidentService:
     ) -> Result:
         if team_id is not None and self.config.team(team_id) is None:
             raise IncidentError(f"There is no team `{team_id}`.")
+        if team_id is None:  # the declarer's team, when they belong to exactly one
+            theirs = [t.id for t in self.config.teams if actor.user_id in t.members]
+            team_id = theirs[0] if len(theirs) == 1 else None
         now = clock.now()
         with self.db.session() as session:
             existing = session.scalar(select(Incident).where(Incident.declare_key == key))
@@ -172,7 +190,7 @@ class IncidentService:
 
     def update(self, ref: int | None, actor: Actor, text: str, key: str | None = None) -> Result:
         with self.db.session() as session:
-            incident = self._find(session, ref, actor)
+            incident = self.find(session, ref, actor)
             if not incident.is_open:
                 raise IncidentError(f"{incident.ref} is resolved; it takes no more updates.")
             event = self._event(session, incident, actor.user_id, "update", text, dedupe_key=key)
@@ -191,7 +209,7 @@ class IncidentService:
             return self.resolve(ref, actor, summary)
         now = clock.now()
         with self.db.session() as session:
-            incident = self._find(session, ref, actor)
+            incident = self.find(session, ref, actor)
             if not incident.is_open:
                 raise IncidentError(f"{incident.ref} is resolved; its status cannot change.")
             if incident.status == status:
@@ -209,7 +227,7 @@ class IncidentService:
 
     def set_severity(self, ref: int | None, actor: Actor, severity: str) -> Result:
         with self.db.session() as session:
-            incident = self._find(session, ref, actor)
+            incident = self.find(session, ref, actor)
             if not self._may_change(incident, actor.user_id):
                 raise IncidentError(
                     f"Only {incident.ref}'s incident commander, its declarer or an admin "
@@ -234,7 +252,7 @@ class IncidentService:
 
     def assign(self, ref: int | None, actor: Actor, role: str, user_id: str) -> Result:
         with self.db.session() as session:
-            incident = self._find(session, ref, actor)
+            incident = self.find(session, ref, actor)
             if not incident.is_open:
                 raise IncidentError(f"{incident.ref} is resolved; its roles are closed.")
             field_name = "commander" if role == "ic" else "comms"
@@ -259,7 +277,7 @@ class IncidentService:
     def resolve(self, ref: int | None, actor: Actor, summary: str = "") -> Result:
         now = clock.now()
         with self.db.session() as session:
-            incident = self._find(session, ref, actor)
+            incident = self.find(session, ref, actor)
             if not incident.is_open:
                 return Result(incident, f"{incident.ref} is already resolved.", changed=False)
             if not self._may_change(incident, actor.user_id):

@@ -1,0 +1,54 @@
+"""Block Kit for pages: the DM with Acknowledge / Can't take it, and the @here fallback."""
+
+from __future__ import annotations
+
+from bot import blocks as bk
+from bot.escalation.models import Escalation, Page
+from bot.escaping import escape
+from bot.incidents.models import Incident
+from bot.incidents.render import duration, title_line
+
+OUTCOME = {
+    "acknowledged": ":white_check_mark: You acknowledged this page.",
+    "declined": "You couldn't take it; the page moved on.",
+    "no_answer": "No answer in time; the page moved on.",
+    "answered_by_other": "Someone else acknowledged it; you're off the hook.",
+}
+
+
+def page(page: Page, chain: Escalation, incident: Incident) -> dict:
+    where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (being created)"
+    reason = f"\n*Why:* {escape(chain.reason)}" if chain.reason else ""
+    who = "<!here> " if page.target == "channel" else ""
+    head = f"{who}:rotating_light: You are paged for {title_line(incident)}"
+    body = f"{head}\nJoin {where}.{reason}"
+    blocks = [bk.section(body)]
+    if page.outcome == "waiting" and incident.is_open:
+        value = str(chain.id)
+        blocks.append(
+            bk.actions(
+                bk.button("Acknowledge", "page_ack", value, style="primary"),
+                bk.button("Can't take it", "page_decline", value),
+            )
+        )
+    elif page.outcome in OUTCOME:
+        blocks.append(bk.context(OUTCOME[page.outcome]))
+    fallback = f"Paged for {incident.ref} ({incident.severity}): {escape(incident.title)}"
+    return bk.message(f"{who}{fallback}", blocks)
+
+
+def history_lines(chains: list[tuple[Escalation, list[Page]]]) -> list[str]:
+    """Who was paged, when, and who acknowledged after how long."""
+    lines = []
+    for chain, pages in chains:
+        for p in pages:
+            target = "the incidents channel" if p.target == "channel" else f"<@{p.target}>"
+            lines.append(
+                f"{p.paged_at:%Y-%m-%d %H:%M} UTC paged {target}: {p.outcome.replace('_', ' ')}"
+            )
+        if chain.acknowledged_at:
+            took = duration(chain.acknowledged_at - chain.started_at)
+            lines.append(f"acknowledged by <@{chain.acknowledged_by}> after {took}")
+        elif chain.status == "exhausted":
+            lines.append("nobody answered")
+    return lines

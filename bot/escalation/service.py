@@ -1,0 +1,372 @@
+"""Escalation: page whoever is on standby, then up the roster's levels until someone
+acknowledges. Every move is a compare-and-set on the chain's (status, level, loop), so two
+schedulers never page the same level twice and an ack racing a step is settled by the
+database: whichever commits first wins, the other finds the chain changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.config import OrgConfig, Roster
+from bot.db.engine import Database
+from bot.errors import Refusal
+from bot.escalation import deliveries as out
+from bot.escalation.models import ACKNOWLEDGED, ACTIVE, EXHAUSTED, STOPPED, Escalation, Page
+from bot.incidents import deliveries as incident_out
+from bot.incidents.models import Incident
+from bot.incidents.service import Actor, IncidentService
+from bot.ledger import Ledger
+from bot.standby.schedule import on_standby
+from bot.standby.service import StandbyService
+
+
+class EscalationError(Refusal):
+    """A refusal to show to the person who asked."""
+
+
+@dataclass
+class Outcome:
+    message: str
+    deliveries: list[str] = field(default_factory=list)
+    changed: bool = True
+
+
+OFF_HOURS = (
+    "Nobody is on standby now (outside the peak windows), so the page went to the first "
+    "level that names a person."
+)
+
+
+def _stamp() -> str:
+    return clock.now().strftime("%Y%m%dT%H%M%S%f")
+
+
+class EscalationService:
+    def __init__(
+        self, db: Database, config: OrgConfig, incidents: IncidentService, standby: StandbyService
+    ):
+        self.db = db
+        self.config = config
+        self.incidents = incidents
+        self.standby = standby
+
+    # -- who --------------------------------------------------------------------
+    def roster_for(self, incident: Incident, target: str | None) -> Roster:
+        """The roster named (or the named team's), else the incident team's, else the only one."""
+        if target:
+            team = self.config.team(target)
+            roster = self.config.roster(team.roster) if team and team.roster else None
+            roster = roster or self.config.roster(target)
+            if roster is None:
+                known = [t.id for t in self.config.teams] + [r.id for r in self.config.rosters]
+                raise EscalationError(
+                    f"There is no team or roster `{target}`. Known: {', '.join(known)}."
+                )
+            return roster
+        team = self.config.team(incident.team_id) if incident.team_id else None
+        if team and team.roster:
+            return self.config.roster(team.roster)  # type: ignore[return-value]
+        if len(self.config.rosters) == 1:
+            return self.config.rosters[0]
+        if not self.config.rosters:
+            raise EscalationError("No rosters are configured, so there is nobody to page.")
+        known = ", ".join(r.id for r in self.config.rosters)
+        raise EscalationError(f"Name the team or roster to page: {known}.")
+
+    def targets(self, roster: Roster, at: dt.datetime) -> list[str | None]:
+        """Who each escalation level means at `at`: a user id, "channel", or None (nobody)."""
+        overrides, swaps = self.standby.changes(roster)
+        shift = on_standby(roster, self.standby.zone(roster), at, overrides, swaps)
+        resolved: list[str | None] = []
+        for level in roster.escalation.levels:
+            if level == "primary":
+                resolved.append(shift.primary if shift else None)
+            elif level == "secondary":
+                resolved.append(shift.secondary if shift else None)
+            else:
+                resolved.append(level)  # a user id, or "channel"
+        return resolved
+
+    def _next(
+        self, roster: Roster, level: int, loop: int, at: dt.datetime
+    ) -> tuple[int, int, str] | None:
+        """The first level after (level, loop) that reaches someone, wrapping `repeat` times."""
+        targets = self.targets(roster, at)
+        position = loop * len(targets) + level + 1
+        last = (roster.escalation.repeat + 1) * len(targets)
+        while position < last:
+            loop_, level_ = divmod(position, len(targets))
+            if targets[level_]:
+                return level_, loop_, targets[level_]  # type: ignore[return-value]
+            position += 1
+        return None
+
+    # -- starting ----------------------------------------------------------------
+    def start(
+        self, ref: int | None, actor: Actor, target: str | None = None, reason: str = ""
+    ) -> Outcome:
+        now = clock.now()
+        with self.db.session() as session:
+            incident = self.incidents.find(session, ref, actor)
+            if not incident.is_open:
+                raise EscalationError(
+                    f"{incident.ref} is resolved; there is nobody to page for it."
+                )
+            roster = self.roster_for(incident, target)
+            running = session.scalar(
+                select(Escalation).where(
+                    Escalation.incident_id == incident.id, Escalation.status == ACTIVE
+                )
+            )
+            if running is not None:
+                raise EscalationError(
+                    f"{incident.ref} is already paging {roster.name}; wait for an answer."
+                )
+            first = self._next(roster, -1, 0, now)
+            if first is None:
+                raise EscalationError(
+                    f"Nobody on {roster.name} can be reached: no level names anyone."
+                )
+            level, loop, who = first
+            off_hours = (
+                on_standby(roster, self.standby.zone(roster), now, *self.standby.changes(roster))
+                is None
+            )
+            chain = Escalation(
+                incident_id=incident.id,
+                roster_id=roster.id,
+                reason=reason,
+                started_by=actor.user_id,
+                started_at=now,
+                status=ACTIVE,
+                level=level,
+                loop=loop,
+            )
+            session.add(chain)
+            session.flush()
+            keys = self._page(session, incident, roster, chain, who, now)
+        note = f" {OFF_HOURS}" if off_hours else ""
+        named = "the incidents channel" if who == "channel" else f"<@{who}>"
+        return Outcome(f"Paged {named} on {roster.name} for {incident.ref}.{note}", keys)
+
+    def _page(
+        self,
+        session: Session,
+        incident: Incident,
+        roster: Roster,
+        chain: Escalation,
+        who: str,
+        now: dt.datetime,
+    ) -> list[str]:
+        page = Page(
+            escalation_id=chain.id,
+            level=chain.level,
+            loop=chain.loop,
+            target=who,
+            paged_at=now,
+            outcome="waiting",
+        )
+        session.add(page)
+        session.flush()
+        chain.next_step_at = now + dt.timedelta(minutes=roster.escalation.ack_minutes)
+        dues = [out.page(page, self.config.channels.incidents)]
+        if who != "channel":
+            # an invitation to the incident channel rides on the page's own key
+            dues.append(incident_out.invite(incident, who, f"page{page.id}"))
+        for due in dues:
+            Ledger.enqueue(session, due)
+        keys = [due.key for due in dues]
+        text = chain.reason if chain.reason else ""
+        keys += self.incidents.record(
+            session,
+            incident,
+            chain.started_by,
+            "paged",
+            text,
+            {"target": who, "roster": roster.id, "level": chain.level, "loop": chain.loop},
+        )
+        return keys
+
+    # -- moving on ---------------------------------------------------------------
+    def step_due(self, now: dt.datetime | None = None) -> int:
+        """Move every chain whose page went unanswered for `ack_minutes` to its next level."""
+        now = now or clock.now()
+        with self.db.read() as session:
+            due = session.execute(
+                select(Escalation.id, Escalation.level, Escalation.loop).where(
+                    Escalation.status == ACTIVE, Escalation.next_step_at <= now
+                )
+            ).all()
+        moved = 0
+        for chain_id, level, loop in due:
+            moved += bool(self._advance(chain_id, level, loop, "no_answer", None))
+        return moved
+
+    def _advance(
+        self, chain_id: int, level: int, loop: int, outcome: str, actor: str | None
+    ) -> list[str] | None:
+        """Leave (level, loop) for the next reachable level, or give up; None if the chain had
+        already moved (another scheduler, an ack or a decline got there first)."""
+        now = clock.now()
+        with self.db.session(background=actor is None) as session:
+            chain = session.get(Escalation, chain_id)
+            roster = self.config.roster(chain.roster_id) if chain else None
+            if chain is None or roster is None:
+                return None
+            incident = session.get(Incident, chain.incident_id)
+            if not incident.is_open:
+                session.execute(
+                    update(Escalation)
+                    .where(Escalation.id == chain_id, Escalation.status == ACTIVE)
+                    .values(status=STOPPED, next_step_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+                return None
+            following = self._next(roster, level, loop, now)
+            values = (
+                {"level": following[0], "loop": following[1]}
+                if following
+                else {"status": EXHAUSTED, "next_step_at": None}
+            )
+            won = session.execute(
+                update(Escalation)
+                .where(
+                    Escalation.id == chain_id,
+                    Escalation.status == ACTIVE,
+                    Escalation.level == level,
+                    Escalation.loop == loop,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if won != 1:
+                return None
+            session.refresh(chain)
+            keys = self._close_page(session, chain_id, level, loop, outcome, now)
+            if outcome == "declined" and actor:
+                keys += self.incidents.record(session, incident, actor, "declined", roster.name)
+            if following:
+                keys += self._page(session, incident, roster, chain, following[2], now)
+            else:
+                keys += self.incidents.record(
+                    session,
+                    incident,
+                    actor or "system",
+                    "unanswered",
+                    roster.name,
+                    {"roster": roster.id},
+                )
+            return keys
+
+    def _close_page(
+        self, session: Session, chain_id: int, level: int, loop: int, outcome: str, now: dt.datetime
+    ) -> list[str]:
+        page = session.scalar(
+            select(Page).where(
+                Page.escalation_id == chain_id, Page.level == level, Page.loop == loop
+            )
+        )
+        if page is None or page.outcome != "waiting":
+            return []
+        page.outcome, page.answered_at = outcome, now
+        due = out.page_refresh(page, _stamp())
+        Ledger.enqueue(session, due)
+        return [due.key]
+
+    # -- answering ---------------------------------------------------------------
+    def _chain_for(
+        self, session: Session, chain_id: int, user: str
+    ) -> tuple[Escalation, list[Page]]:
+        chain = session.get(Escalation, chain_id)
+        if chain is None:
+            raise EscalationError("That page is not known.")
+        pages = list(
+            session.scalars(select(Page).where(Page.escalation_id == chain_id).order_by(Page.id))
+        )
+        if not any(p.target == user for p in pages) and not self.config.is_admin(user):
+            raise EscalationError(
+                "You were not paged for this incident, so there is nothing for you to answer."
+            )
+        return chain, pages
+
+    def acknowledge(self, chain_id: int, user: str) -> Outcome:
+        now = clock.now()
+        with self.db.session() as session:
+            chain, pages = self._chain_for(session, chain_id, user)
+            incident = session.get(Incident, chain.incident_id)
+            if chain.status == ACKNOWLEDGED:
+                who = "You" if chain.acknowledged_by == user else f"<@{chain.acknowledged_by}>"
+                return Outcome(f"{who} acknowledged {incident.ref} already.", changed=False)
+            won = session.execute(
+                update(Escalation)
+                .where(Escalation.id == chain_id, Escalation.status.in_([ACTIVE, EXHAUSTED]))
+                .values(
+                    status=ACKNOWLEDGED,
+                    acknowledged_by=user,
+                    acknowledged_at=now,
+                    next_step_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if won != 1:
+                return Outcome(f"{incident.ref} is no longer paging anyone.", changed=False)
+            keys = []
+            for page in pages:
+                if page.outcome == "waiting" or page.target == user:
+                    page.outcome = "acknowledged" if page.target == user else "answered_by_other"
+                    page.answered_at = now
+                    due = out.page_refresh(page, _stamp())
+                    Ledger.enqueue(session, due)
+                    keys.append(due.key)
+            if incident.acknowledged_at is None:
+                incident.acknowledged_at = now
+            took = now - chain.started_at
+            keys += self.incidents.record(
+                session,
+                incident,
+                user,
+                "acknowledged",
+                "",
+                {"after_seconds": int(took.total_seconds())},
+            )
+        return Outcome(f"Acknowledged {incident.ref}: you're on it. Thanks!", keys)
+
+    def decline(self, chain_id: int, user: str) -> Outcome:
+        with self.db.read() as session:
+            chain, pages = self._chain_for(session, chain_id, user)
+            current = next(
+                (p for p in pages if p.level == chain.level and p.loop == chain.loop), None
+            )
+        if chain.status != ACTIVE or current is None or current.target != user:
+            return Outcome("The page has moved on already; nothing changed.", changed=False)
+        keys = self._advance(chain_id, chain.level, chain.loop, "declined", user)
+        if keys is None:
+            return Outcome("The page has moved on already; nothing changed.", changed=False)
+        return Outcome("Understood: the page moves on to the next level.", keys)
+
+    # -- reading -----------------------------------------------------------------
+    def history(self, incident_id: int) -> list[tuple[Escalation, list[Page]]]:
+        with self.db.read() as session:
+            chains = list(
+                session.scalars(
+                    select(Escalation)
+                    .where(Escalation.incident_id == incident_id)
+                    .order_by(Escalation.id)
+                )
+            )
+            return [
+                (
+                    c,
+                    list(
+                        session.scalars(
+                            select(Page).where(Page.escalation_id == c.id).order_by(Page.id)
+                        )
+                    ),
+                )
+                for c in chains
+            ]
