@@ -123,6 +123,86 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(value: str) -> int:
+    from bot.standby.preview import MAX_DAYS
+
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_DAYS}")
+    return days
+
+
+def _standby(settings: Settings, config: object):  # type: ignore[no-untyped-def]
+    """The standby service on a migrated database: no Slack tokens needed."""
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.standby.service import StandbyService
+
+    upgrade(settings.database_url)
+    return StandbyService(Database(settings.database_url), config)  # type: ignore[arg-type]
+
+
+def _unknown_roster(name: str, config: object) -> int:
+    known = ", ".join(r.id for r in config.rosters) or "none configured"  # type: ignore[attr-defined]
+    return _fail(f"there is no roster {name!r}; rosters: {known}")
+
+
+def cmd_roster_preview(args: argparse.Namespace) -> int:
+    from bot import clock
+    from bot.standby.preview import preview_lines
+
+    settings, config = _load()
+    roster = config.roster(args.roster)  # type: ignore[attr-defined]
+    if roster is None:
+        return _unknown_roster(args.roster, config)
+    service = _standby(settings, config)
+    try:
+        for line in preview_lines(service, roster, clock.now(), args.days):
+            print(line)
+    finally:
+        service.db.dispose()
+    return 0
+
+
+def cmd_calendar_url(args: argparse.Namespace) -> int:
+    from bot.standby.calendar import PERSON_ID, feed_url, find_feed, issue_feed
+
+    settings, config = _load()
+    if args.roster is not None:
+        roster = config.roster(args.roster)  # type: ignore[attr-defined]
+        if roster is None:
+            return _unknown_roster(args.roster, config)
+        kind, subject, what = "roster", roster.id, f"{roster.name} (roster {roster.id})"
+    else:
+        if not PERSON_ID.match(args.person):
+            return _fail(f"{args.person!r} is not a Slack user ID like U0ALICE01")
+        kind, subject, what = "person", args.person, f"the standby shifts of {args.person}"
+    service = _standby(settings, config)
+    try:
+        replaced = find_feed(service.db, kind, subject) is not None
+        token = issue_feed(service.db, kind, subject)
+    finally:
+        service.db.dispose()
+    print(feed_url(token, settings.opsbot_public_url))
+    notes = [f"Calendar feed of {what}: subscribe to this URL in a calendar app; keep it secret."]
+    if kind == "person" and not any(subject in r.members for r in config.rosters):  # type: ignore[attr-defined]
+        notes.append(f"{subject} is not a member of any roster: the feed is empty for now.")
+    if replaced:
+        notes.append("The feed's previous URL no longer works.")
+    notes.append(
+        "Only a hash of the URL's secret is kept, so it cannot be shown again: running this "
+        "command again issues a new URL and the old one stops working."
+    )
+    if not settings.opsbot_public_url:
+        notes.append("OPSBOT_PUBLIC_URL is not set: put the bot's public address before this path.")
+    for note in notes:
+        print(note, file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="opsbot", description="Self-hosted Slack bot for platform teams."
@@ -141,6 +221,32 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate a configuration file")
     check.add_argument("file", nargs="?", help="the file (default $OPSBOT_CONFIG or opsbot.yaml)")
     check.set_defaults(func=cmd_config_check)
+    roster = sub.add_parser("roster", help="standby roster commands")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    preview = roster_sub.add_parser("preview", help="print the coming standby shifts of a roster")
+    preview.add_argument("roster", metavar="ROSTER", help="the roster's id, e.g. platform")
+    preview.add_argument(
+        "--days", type=_days, default=14, metavar="N", help="how many days ahead (default 14)"
+    )
+    preview.set_defaults(func=cmd_roster_preview)
+    calendar = sub.add_parser("calendar", help="standby calendar (ICS) feeds")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
+    url = calendar_sub.add_parser(
+        "url",
+        help="issue a feed URL (a new one each time: the old URL stops working)",
+        description="Print a secret ICS feed URL of a roster's or a person's standby shifts. "
+        "Only a hash of the URL's token is stored, so each run issues a new URL and the "
+        "previous URL of that feed stops working (--rotate says so explicitly).",
+    )
+    whose = url.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--roster", metavar="ID", help="all shifts of this roster")
+    whose.add_argument("--person", metavar="UID", help="this person's shifts on every roster")
+    url.add_argument(
+        "--rotate",
+        action="store_true",
+        help="replace the feed's URL (what every run does; the old URL stops working)",
+    )
+    url.set_defaults(func=cmd_calendar_url)
     return parser
 
 

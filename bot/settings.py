@@ -1,7 +1,8 @@
 """Process settings, read from the environment (and a `.env` file) with pydantic-settings.
 
 Names are exactly the contract's: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
-SLACK_API_URL, DATABASE_URL, OPSBOT_CONFIG, OPSBOT_LOG_FORMAT.
+SLACK_API_URL, DATABASE_URL, OPSBOT_CONFIG, OPSBOT_LOG_FORMAT; and the optional
+OPSBOT_PUBLIC_URL (the bot's address as users reach it, for the calendar feed URLs it prints).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///opsbot.db", alias="DATABASE_URL")
     opsbot_config: str = Field(default="opsbot.yaml", alias="OPSBOT_CONFIG")
     opsbot_log_format: Literal["text", "json"] = Field(default="text", alias="OPSBOT_LOG_FORMAT")
+    opsbot_public_url: str | None = Field(default=None, alias="OPSBOT_PUBLIC_URL")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -63,6 +65,30 @@ class Settings(BaseSettings):
         except ArgumentError as exc:
             raise ValueError(f"is not a SQLAlchemy URL ({exc})") from None
         return value
+
+    @field_validator("opsbot_public_url")
+    @classmethod
+    def _public_url_shape(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        problem = "must be an http(s) URL such as https://opsbot.example.com"
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            raise ValueError(problem) from None
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or any(c.isspace() for c in value)
+        ):
+            raise ValueError(problem)
+        return value.rstrip("/")
 
     @property
     def socket_mode(self) -> bool:

@@ -40,6 +40,8 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
             return slack(environ, start_response)
         if path == "/healthz":
             return healthz(bot, start_response)
+        if path.startswith("/calendar/"):
+            return calendar_feed(bot, path, method, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
@@ -55,6 +57,39 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
     if bot.last_tick is not None:
         body["last_tick"] = bot.last_tick.isoformat()
     return _json(start_response, "200 OK", body)
+
+
+def calendar_feed(
+    bot: OpsBot, path: str, method: str, start_response: StartResponse
+) -> Iterable[bytes]:
+    """`GET /calendar/<token>.ics`: a standby calendar feed (bot/standby/calendar.py). A wrong,
+    rotated or malformed token is answered like any unknown path."""
+    from bot import clock
+    from bot.standby.calendar import (
+        CACHE_SECONDS,
+        CONTENT_TYPE,
+        calendar_ics,
+        feed_for_token,
+        token_from_path,
+    )
+
+    feed = feed_for_token(bot.db, token_from_path(path))
+    if feed is None:
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+    if method not in ("GET", "HEAD"):
+        return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
+    body = calendar_ics(bot.standby, feed, clock.now())
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", CONTENT_TYPE),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", f"private, max-age={CACHE_SECONDS}"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+        ],
+    )
+    return [] if method == "HEAD" else [body]
 
 
 class HttpServer:

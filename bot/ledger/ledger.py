@@ -176,7 +176,7 @@ class Ledger:
     @retry(
         retry=retry_if_exception_type(OperationalError),
         stop=stop_after_attempt(6),
-        wait=wait_exponential_jitter(initial=0.05, max=2),
+        wait=wait_exponential_jitter(multiplier=0.05, max=2),
         reraise=True,
     )
     def _finish(self, delivery_id: int, token: str, **values: Any) -> None:
