@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import clock
 from bot.errors import UsageError
 from bot.standby import render
+from bot.standby.calendar import feed_url, issue_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
 from bot.standby.service import StandbyError
 from handlers.incident_command import ephemeral
@@ -37,6 +38,8 @@ def register(bot: OpsBot) -> None:
                 ack(**ephemeral(USAGE))
             elif cmd.name in ("swap", "override"):
                 change(cmd, user, ack)
+            elif cmd.name == "calendar":
+                ack(**ephemeral(calendar_link(cmd, user)))
             else:
                 ack()  # the answer follows in a moment, in the asker's time zone
                 bot.later(lambda: respond(**ephemeral(**view(cmd, user))))
@@ -52,6 +55,28 @@ def register(bot: OpsBot) -> None:
             result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)  # type: ignore[arg-type]
         ack(**ephemeral(result.message))
         bot.deliver_soon(result.deliveries)
+
+    def calendar_link(cmd: StandbyCommand, user: str) -> str:
+        """A new secret feed URL (any earlier one of the same feed stops working)."""
+        public_url = bot.settings.opsbot_public_url
+        if not public_url:
+            return (
+                ":warning: Calendar links need the bot's public address: ask an admin to set "
+                "`OPSBOT_PUBLIC_URL`."
+            )
+        if cmd.roster:
+            roster = service.roster_for(cmd.roster)
+            if user not in roster.members and not bot.config.is_admin(user):
+                raise StandbyError(
+                    f"Only members of {roster.name} or an admin may get its calendar."
+                )
+            token, what = issue_feed(bot.db, "roster", roster.id), f"{roster.name}'s shifts"
+        else:
+            token, what = issue_feed(bot.db, "person", user), "your shifts on every roster"
+        return (
+            f"Subscribe to {what} in your calendar app: {feed_url(token, public_url)}\n"
+            "Keep it private. Any earlier link to this calendar has stopped working."
+        )
 
     def view(cmd: StandbyCommand, user: str) -> dict[str, Any]:
         zone, now = bot.people.zone(user), clock.now()

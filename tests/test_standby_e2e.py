@@ -229,3 +229,23 @@ def test_mobile_window_opens_at_local_time_across_the_autumn_change(bot, standin
         bot.tick()
     spring = posts(standin, mobile)[-1]
     assert "Sat 25 Mar 22:00 GMT–Sun 26 Mar 02:00 BST" in spring.visible_text
+
+
+def test_calendar_links_from_slack_serve_the_askers_shifts(bot, server, slack, standin, clock):
+    import urllib.request
+
+    bot.settings.opsbot_public_url = server  # the link points at this running app
+    reply = slack.command("calendar", user=CAROL, command="/standby")
+    url = reply.text.split("calendar app: ")[1].split()[0]
+    assert url.startswith(f"{server}/calendar/") and url.endswith(".ics")
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body = response.read().decode()
+    assert "BEGIN:VCALENDAR" in body and "platform:2026-11-24:0730" in body
+
+    refused = slack.command("calendar mobile", user=CAROL, command="/standby")
+    assert "Only members of Mobile release standby or an admin" in refused.text
+
+
+def test_calendar_link_without_a_public_address_says_what_to_set(slack, clock):
+    reply = slack.command("calendar", user=CAROL, command="/standby")
+    assert "OPSBOT_PUBLIC_URL" in reply.text

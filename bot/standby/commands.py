@@ -16,6 +16,7 @@ USAGE = """\
 • `/standby me` — my coming shifts
 • `/standby swap @user DATE [ROSTER]` — exchange my shift(s) on DATE with @user's next shift(s)
 • `/standby override @user START END [ROSTER]` — @user covers from START to END
+• `/standby calendar [ROSTER]` — a private calendar (ICS) link: my shifts, or a roster's
 Dates are `YYYY-MM-DD`, `today` or `tomorrow`; times `HH:MM`, in the roster's time zone,
 e.g. `/standby override @bob 2026-11-24 07:30 09:30 platform`."""
 
@@ -95,7 +96,7 @@ def parse(text: str, today: dt.date) -> StandbyCommand:
         if words:
             raise UsageError(f"`{name}` takes no arguments.")
         return StandbyCommand(name)
-    if name == "week":
+    if name in ("week", "calendar"):
         return StandbyCommand(name, roster=_roster(words, name))
     if name == "swap":
         if len(words) < 2:

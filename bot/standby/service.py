@@ -28,6 +28,7 @@ from bot.standby.schedule import (
     parse_occurrence_key,
     shifts,
 )
+from bot.standby.rotation import roster_calendar
 from bot.standby.windows import end_instant, start_instant
 
 WEEK = dt.timedelta(days=7)
@@ -60,6 +61,8 @@ class StandbyService:
     def __init__(self, db: Database, config: OrgConfig):
         self.db = db
         self.config = config
+        for roster in config.rosters:  # compile each calendar now, not on the first question
+            roster_calendar(roster, self.zone(roster))
 
     # -- reading -----------------------------------------------------------------
     def zone(self, roster: Roster) -> ZoneInfo:
