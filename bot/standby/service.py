@@ -19,6 +19,7 @@ from bot.ledger import Ledger
 from bot.ledger.models import SENT, Delivery
 from bot.standby import deliveries as out
 from bot.standby.models import StandbyAcknowledgement, StandbyOverride, StandbySwap
+from bot.standby.rotation import roster_calendar
 from bot.standby.schedule import (
     Override,
     Shift,
@@ -28,7 +29,6 @@ from bot.standby.schedule import (
     parse_occurrence_key,
     shifts,
 )
-from bot.standby.rotation import roster_calendar
 from bot.standby.windows import end_instant, start_instant
 
 WEEK = dt.timedelta(days=7)
