@@ -248,3 +248,12 @@ def test_escalating_a_resolved_incident_is_refused(slack, bot, clock, declared):
 def test_escalating_twice_is_refused_while_a_page_is_open(slack, clock, declared):
     slack.command("escalate INC-1", user=ALICE)
     assert "is already paging" in slack.command("escalate INC-1", user=ALICE).text
+
+
+def test_a_channel_level_pages_here_in_the_incidents_channel(slack, standin, bot, clock, declared):
+    """The mobile roster's levels are [primary, secondary, channel]: off-hours nobody is on
+    standby, so the only level that reaches anyone is the @here."""
+    reply = slack.command("escalate INC-1 mobile", user=ALICE)
+    assert "Paged the incidents channel" in reply.text
+    [here] = [m for m in standin.messages("C0INCIDENT") if "<!here>" in m.text]
+    assert "You are paged" in here.visible_text and "INC-1" in here.visible_text
