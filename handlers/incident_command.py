@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import clock
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
 from bot.incidents import render
@@ -81,7 +83,11 @@ def register(bot: OpsBot) -> None:
             case "resolve":
                 finish(ack, service.resolve(cmd.ref, actor, cmd.text))
             case "list":
-                ack(**ephemeral(**render.list_reply(service.list_open())))
+                week_ago = clock.now() - dt.timedelta(days=7)
+                listed = render.list_reply(
+                    service.list_open(), service.list_resolved_since(week_ago)
+                )
+                ack(**ephemeral(**listed))
             case "show":
                 incident = service.get(cmd.ref, actor)
                 paging = history_lines(bot.escalations.history(incident.id))

@@ -122,7 +122,9 @@ def test_list_show_and_timeline(slack, bot, incident):
 
     listed = slack.command("list")
     assert "1 open incident" in listed.text
-    assert "INC-1" in listed.text and "INC-2" not in listed.text
+    open_part, resolved_part = listed.text.split("Resolved in the last 7 days")
+    assert "INC-1" in open_part and "INC-2" not in open_part
+    assert "INC-2" in resolved_part and "resolved after 0m" in resolved_part
 
     shown = slack.command("show", channel=incident.channel_id)
     assert "INC-1" in shown.text and "Checkout is slow" in str(shown.json()["blocks"])

@@ -157,19 +157,25 @@ def reminder(incident: Incident, minutes: int) -> dict:
     return bk.message(line, [bk.section(line)])
 
 
-def list_reply(incidents: list[Incident]) -> dict:
-    if not incidents:
-        return {"text": "No open incidents. :relaxed:"}
+def list_reply(incidents: list[Incident], resolved: list[Incident] | None = None) -> dict:
+    """The open incidents, and those resolved lately with how long they took."""
     lines = [
         f"{title_line(i)} — {i.status}, IC {mention(i.commander)}, {_channel(i)}, "
         f"open {duration(_now_minus(i.declared_at))}, "
         f"acknowledged after {duration(i.time_to_acknowledge)}"
         for i in incidents
     ]
-    text = f"*{len(incidents)} open incident{'s' if len(incidents) != 1 else ''}*\n" + "\n".join(
-        lines
-    )
-    return bk.message(text, [bk.section(chunk) for chunk in _chunks(lines)])
+    count = len(incidents)
+    head = f"*{count} open incident{'s' if count != 1 else ''}*" if count else "No open incidents."
+    done = [
+        f"{title_line(i)} — acknowledged after {duration(i.time_to_acknowledge)}, "
+        f"resolved after {duration(i.time_to_resolve)}"
+        for i in resolved or []
+    ]
+    if done:
+        lines += ["*Resolved in the last 7 days*", *done]
+    text = "\n".join([head, *lines])
+    return bk.message(text, [bk.section(chunk) for chunk in _chunks([head, *lines])])
 
 
 def _now_minus(moment: dt.datetime) -> dt.timedelta:

@@ -81,6 +81,16 @@ class IncidentService:
                 )
             )
 
+    def list_resolved_since(self, since: dt.datetime) -> list[Incident]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    select(Incident)
+                    .where(Incident.status == "resolved", Incident.resolved_at >= since)
+                    .order_by(Incident.resolved_at.desc())
+                )
+            )
+
     # -- helpers -----------------------------------------------------------------
     def _may_change(self, incident: Incident, user_id: str) -> bool:
         return user_id in (incident.commander, incident.declared_by) or self.config.is_admin(
