@@ -620,7 +620,9 @@ def markdown(s: Scenario, results: list[Measurement], options: Options) -> str:
     cold_text = (
         "Cold: the first call in a fresh Python process that has imported the code and loaded "
         f"the rosters but computed nothing of the schedule, median of {options.cold_runs} "
-        "processes (a baseline's cold figure is taken in the same processes, right after)"
+        "processes (a baseline's cold figure is taken in the same processes, right after). "
+        "Cold includes compiling each roster's calendar, which a running opsbot does once at "
+        "start (`StandbyService`), so the questions it answers cost the warm figure"
         if options.cold_runs
         else "Cold: not run"
     )

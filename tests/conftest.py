@@ -3,6 +3,7 @@ requests as Slack sends them, and the Web API stand-in recording what the bot po
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,9 +76,25 @@ def make_settings(database_url: str, standin: SlackStandIn) -> Settings:
     )
 
 
+def fresh_postgres(url: str) -> str:
+    """An empty schema in the PostgreSQL database at `url` (OPSBOT_TEST_DATABASE_URL)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'opsbot.db'}"
+    """A migrated, empty database: a SQLite file, or PostgreSQL when
+    OPSBOT_TEST_DATABASE_URL names one."""
+    url = os.environ.get("OPSBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'opsbot.db'}"
+    if url.startswith("postgresql"):
+        fresh_postgres(url)
     upgrade(url)
     return url
 

@@ -15,5 +15,7 @@ def insert_if_absent(session: Session, table: Table, values: dict[str, Any]) -> 
     builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if builder is None:
         raise NotImplementedError(f"insert_if_absent does not support {dialect}")
-    result = session.execute(builder(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: with an implicit RETURNING, psycopg reports rowcount -1.
+    statement = builder(table).values(**values).on_conflict_do_nothing()
+    result = session.execute(statement.returning(*table.primary_key.columns))
+    return result.first() is not None
