@@ -6,12 +6,12 @@ database: whichever commits first wins, the other finds the chain changed."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.change import Change
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.errors import Refusal
@@ -27,13 +27,6 @@ from bot.standby.service import StandbyService
 
 class EscalationError(Refusal):
     """A refusal to show to the person who asked."""
-
-
-@dataclass
-class Outcome:
-    message: str
-    deliveries: list[str] = field(default_factory=list)
-    changed: bool = True
 
 
 OFF_HOURS = (
@@ -109,7 +102,7 @@ class EscalationService:
     # -- starting ----------------------------------------------------------------
     def start(
         self, ref: int | None, actor: Actor, target: str | None = None, reason: str = ""
-    ) -> Outcome:
+    ) -> Change:
         now = clock.now()
         with self.db.session() as session:
             incident = self.incidents.find(session, ref, actor)
@@ -152,7 +145,7 @@ class EscalationService:
             keys = self._page(session, incident, roster, chain, who, now)
         note = f" {OFF_HOURS}" if off_hours else ""
         named = "the incidents channel" if who == "channel" else f"<@{who}>"
-        return Outcome(f"Paged {named} on {roster.name} for {incident.ref}.{note}", keys)
+        return Change(f"Paged {named} on {roster.name} for {incident.ref}.{note}", keys)
 
     def _page(
         self,
@@ -294,14 +287,14 @@ class EscalationService:
             )
         return chain, pages
 
-    def acknowledge(self, chain_id: int, user: str) -> Outcome:
+    def acknowledge(self, chain_id: int, user: str) -> Change:
         now = clock.now()
         with self.db.session() as session:
             chain, pages = self._chain_for(session, chain_id, user)
             incident = session.get(Incident, chain.incident_id)
             if chain.status == ACKNOWLEDGED:
                 who = "You" if chain.acknowledged_by == user else f"<@{chain.acknowledged_by}>"
-                return Outcome(f"{who} acknowledged {incident.ref} already.", changed=False)
+                return Change(f"{who} acknowledged {incident.ref} already.", changed=False)
             won = session.execute(
                 update(Escalation)
                 .where(Escalation.id == chain_id, Escalation.status.in_([ACTIVE, EXHAUSTED]))
@@ -314,7 +307,7 @@ class EscalationService:
                 .execution_options(synchronize_session=False)
             ).rowcount
             if won != 1:
-                return Outcome(f"{incident.ref} is no longer paging anyone.", changed=False)
+                return Change(f"{incident.ref} is no longer paging anyone.", changed=False)
             keys = []
             for page in pages:
                 if page.outcome == "waiting" or page.target == user:
@@ -334,20 +327,20 @@ class EscalationService:
                 "",
                 {"after_seconds": int(took.total_seconds())},
             )
-        return Outcome(f"Acknowledged {incident.ref}: you're on it. Thanks!", keys)
+        return Change(f"Acknowledged {incident.ref}: you're on it. Thanks!", keys)
 
-    def decline(self, chain_id: int, user: str) -> Outcome:
+    def decline(self, chain_id: int, user: str) -> Change:
         with self.db.read() as session:
             chain, pages = self._chain_for(session, chain_id, user)
             current = next(
                 (p for p in pages if p.level == chain.level and p.loop == chain.loop), None
             )
         if chain.status != ACTIVE or current is None or current.target != user:
-            return Outcome("The page has moved on already; nothing changed.", changed=False)
+            return Change("The page has moved on already; nothing changed.", changed=False)
         keys = self._advance(chain_id, chain.level, chain.loop, "declined", user)
         if keys is None:
-            return Outcome("The page has moved on already; nothing changed.", changed=False)
-        return Outcome("Understood: the page moves on to the next level.", keys)
+            return Change("The page has moved on already; nothing changed.", changed=False)
+        return Change("Understood: the page moves on to the next level.", keys)
 
     # -- reading -----------------------------------------------------------------
     def history(self, incident_id: int) -> list[tuple[Escalation, list[Page]]]:

@@ -33,7 +33,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
-from bot.standby.describe import format_span
+from bot.standby.describe import describe_origin, format_span
 from bot.standby.models import CalendarFeed
 
 if TYPE_CHECKING:
@@ -165,12 +165,7 @@ def feed_for_token(db: Database, token: str | None) -> CalendarFeed | None:
 
 def plain_origin(origin: Origin | None) -> str:
     """``covering for U0CAROL01, override by U0ADMIN01``; empty for the rotation."""
-    if origin is None or origin.source == "rotation" or origin.covering_for is None:
-        return ""
-    text = f"covering for {origin.covering_for}"
-    if origin.arranged_by is not None:
-        text += f", {origin.source} by {origin.arranged_by}"
-    return text
+    return describe_origin(origin, str, plain=True)
 
 
 def _person(user: str, role: str, origin: Origin | None) -> str:

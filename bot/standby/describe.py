@@ -50,11 +50,15 @@ def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
 
-def describe_origin(origin: Origin | None, name: Callable[[str], str] = mention) -> str:
-    """``covering for <@U…> (override by <@U…>)``, or an empty string for the rotation."""
+def describe_origin(
+    origin: Origin | None, name: Callable[[str], str] = mention, *, plain: bool = False
+) -> str:
+    """``covering for <@U…> (override by <@U…>)`` for Slack, or with `plain` (calendars, the
+    terminal) ``covering for U0CAROL01, override by U0ADMIN01``; empty for the rotation."""
     if origin is None or origin.source == "rotation" or origin.covering_for is None:
         return ""
     text = f"covering for {name(origin.covering_for)}"
     if origin.arranged_by is not None:
-        text += f" ({origin.source} by {name(origin.arranged_by)})"
+        arranged = f"{origin.source} by {name(origin.arranged_by)}"
+        text += f", {arranged}" if plain else f" ({arranged})"
     return text

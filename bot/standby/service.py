@@ -4,13 +4,14 @@ through the pure functions of `bot.standby.schedule`."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.change import Change
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
@@ -37,13 +38,6 @@ ONE_DAY = dt.timedelta(days=1)
 
 class StandbyError(Refusal):
     """A refusal to show to the person who asked."""
-
-
-@dataclass
-class Change:
-    message: str
-    deliveries: list[str] = field(default_factory=list)
-    changed: bool = True
 
 
 @dataclass(frozen=True)
