@@ -25,6 +25,8 @@ def _load(*required: str) -> tuple[Settings, object]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from slack_sdk.errors import SlackApiError
+
     from bot.app import create_app
     from bot.db.migrate import upgrade
     from bot.logs import setup_logging
@@ -54,7 +56,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             socket_handler = SocketModeHandler(
                 bot.bolt, settings.slack_app_token.get_secret_value()
             )  # type: ignore[union-attr]
-            socket_handler.connect()
+            try:
+                socket_handler.connect()
+            except SlackApiError as exc:
+                error = exc.response.get("error", "refused")
+                raise SettingsError(
+                    f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({error})"
+                ) from None
             log.info("connected to Slack over Socket Mode")
         log.info(
             "opsbot serving on port %d (scheduler %s)", server.port, "on" if scheduler else "off"

@@ -106,3 +106,20 @@ def test_clock_runs_the_tick_and_stops_on_sigterm(tmp_path, standin):
     code, log = stop(process)
     assert code == 0, log
     assert "opsbot clock stopped" in log
+
+
+def test_serve_in_socket_mode_names_the_setting_when_slack_refuses(tmp_path, standin):
+    """The stand-in does not offer apps.connections.open, as Slack refuses a bad app token."""
+    env = environment(tmp_path, standin)
+    env["SLACK_APP_TOKEN"] = "xapp-1-not-a-real-token"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port()), "--no-scheduler"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("opsbot: SLACK_APP_TOKEN: Slack refused the Socket Mode connection (")
+    assert "Traceback" not in done.stderr
