@@ -26,6 +26,8 @@ from bot.incidents.renderers import incident_renderers
 from bot.incidents.service import IncidentService
 from bot.ledger import Ledger
 from bot.ledger.sender import SlackSender
+from bot.loop.renderers import loop_renderers
+from bot.loop.service import LoopService
 from bot.people import People
 from bot.settings import Settings
 from bot.slack_client import BACKOFF_FACTOR, make_web_client
@@ -49,6 +51,7 @@ class OpsBot:
     bolt: App
     listeners: TrackedExecutor
     after_ack: TrackedExecutor
+    loop: LoopService
     last_tick: dt.datetime | None = field(default=None)
 
     def tick(self) -> None:
@@ -117,6 +120,7 @@ def create_app(
     )
     provisioner = Provisioner(db, config, client)
     standby = StandbyService(db, config)
+    loop = LoopService(db, config)
     ledger = Ledger(db, lambda delivery: sender(delivery), owner=owner)
     sender = SlackSender(
         client,
@@ -125,6 +129,7 @@ def create_app(
             **incident_renderers(db, config),
             **standby_renderers(standby),
             **escalation_renderers(db),
+            **loop_renderers(loop),
         },
         actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
     )
@@ -153,6 +158,7 @@ def create_app(
         bolt,
         listeners,
         TrackedExecutor(max_workers=8, name="after-ack"),
+        loop,
     )
 
     from handlers import register_all

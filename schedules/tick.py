@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.loop.due import enqueue_loop
 from bot.standby.due import enqueue_standby
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 def run_tick(bot: OpsBot) -> None:
     bot.incidents.enqueue_update_reminders()
     enqueue_standby(bot.standby)
+    enqueue_loop(bot.loop)
     bot.escalations.step_due()
     report = bot.ledger.deliver_due()
     if report.sent or report.failed or report.skipped:

@@ -76,16 +76,34 @@ def make_settings(database_url: str, standin: SlackStandIn) -> Settings:
     )
 
 
-def fresh_postgres(url: str) -> str:
-    """An empty schema in the PostgreSQL database at `url` (OPSBOT_TEST_DATABASE_URL)."""
+POSTGRES_SCHEMA = f"opsbot_test_{os.getpid()}"  # one per test run: runs may overlap
+
+
+def fresh_postgres(base_url: str) -> str:
+    """An empty schema of this test run's own in the PostgreSQL database at `base_url`
+    (OPSBOT_TEST_DATABASE_URL), and a URL whose connections use it."""
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
+    engine = create_engine(base_url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {POSTGRES_SCHEMA}"))
     engine.dispose()
-    return url
+    joiner = "&" if "?" in base_url else "?"
+    return f"{base_url}{joiner}options=-csearch_path%3D{POSTGRES_SCHEMA}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drop_postgres_schema() -> Iterator[None]:
+    yield
+    base_url = os.environ.get("OPSBOT_TEST_DATABASE_URL", "")
+    if base_url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(base_url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture
@@ -94,7 +112,7 @@ def database_url(tmp_path: Path) -> str:
     OPSBOT_TEST_DATABASE_URL names one."""
     url = os.environ.get("OPSBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'opsbot.db'}"
     if url.startswith("postgresql"):
-        fresh_postgres(url)
+        url = fresh_postgres(url)
     upgrade(url)
     return url
 

@@ -4,6 +4,7 @@ from bot.db.base import Base
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger.models import Delivery
+from bot.loop.models import LoopAsk, LoopUpdate
 from bot.standby.models import (
     CalendarFeed,
     SchedulerState,
@@ -19,6 +20,8 @@ __all__ = [
     "Escalation",
     "Incident",
     "IncidentEvent",
+    "LoopAsk",
+    "LoopUpdate",
     "Page",
     "SchedulerState",
     "StandbyAcknowledgement",

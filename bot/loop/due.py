@@ -1,0 +1,60 @@
+"""What the scheduler's tick owes the loop: prompts, reminders and the digest whose moment
+has come since the last tick. Each is enqueued in the ledger under its unique key, so two
+schedulers or a restart owe it once. Moments missed while nothing ran are enqueued with
+their `expires_at` (a prompt or reminder until the digest, the digest until the next
+week's prompt); the ledger sends them late, marked late, or skips them with a log line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+
+from bot import clock
+from bot.db.upsert import insert_if_absent
+from bot.ledger import Due, Ledger
+from bot.loop import deliveries as out
+from bot.loop.renderers import digest_messages
+from bot.loop.service import LoopService
+from bot.loop.weeks import current_week, loop_week, shift
+from bot.standby.models import SchedulerState
+
+LOOKBACK_LIMIT = dt.timedelta(days=8)
+STATE = "loop_tick"
+
+
+def owed(service: LoopService, since: dt.datetime, now: dt.datetime) -> list[Due]:
+    """Deliveries whose moment falls in [since, now], for this week and the one before."""
+    config = service.config
+    this = current_week(config, now)
+    dues: list[Due] = []
+    for week in (loop_week(config, shift(this.id, -1)), this):
+        if since <= week.prompt_at <= now:
+            dues += [out.prompt(week, team) for team in config.teams]
+        for index, at in enumerate(week.reminders):
+            if since <= at <= now:
+                dues += [out.reminder(week, index, team) for team in config.teams]
+        if since <= week.digest_at <= now and config.channels.loop:
+            parts = len(digest_messages(service, week.id))
+            dues += out.digest(week, config, parts)
+    return dues
+
+
+def enqueue_loop(service: LoopService, now: dt.datetime | None = None) -> int:
+    now = now or clock.now()
+    with service.db.read() as session:
+        state = session.get(SchedulerState, STATE)
+    # The first tick ever owes only what falls due now, as for standby.
+    since = max(state.at, now - LOOKBACK_LIMIT) if state else now
+    dues = owed(service, min(since, now), now)
+    added = 0
+    with service.db.session(background=True) as session:
+        for due in dues:
+            added += Ledger.enqueue(session, due)
+        if not insert_if_absent(session, SchedulerState.__table__, {"name": STATE, "at": now}):
+            session.execute(
+                update(SchedulerState)
+                .where(SchedulerState.name == STATE, SchedulerState.at < now)
+                .values(at=now)
+            )
+    return added

@@ -1,0 +1,161 @@
+"""`/lol`, the loop's buttons and its update modal: ack at once, Slack work after the ack."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import Refusal, UsageError
+from bot.loop import render
+from bot.loop.commands import USAGE, LoopCommand, parse
+from bot.loop.renderers import digest_messages
+from bot.loop.service import LoopError, Need
+from handlers.incident_actions import _metadata, _value
+from handlers.incident_command import ephemeral
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+
+def register(bot: OpsBot) -> None:
+    service = bot.loop
+    app = bot.bolt
+
+    def say(respond: Any, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def open_modal(client: Any, trigger_id: str, user: str, team_id: str | None, week: str) -> None:
+        teams = service.answerable(user, team_id)
+        if service.week_is_closed(week):
+            raise LoopError(f"The digest of {week} is posted already: that week is closed.")
+        current = service.current_update(teams[0].id, week) if len(teams) == 1 else None
+        view = render.update_modal(bot.config, week, teams, current)
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    @app.command("/lol")
+    def lol(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
+        try:
+            cmd = parse(command.get("text", ""))
+        except UsageError as exc:
+            ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
+            return
+        try:
+            handle(cmd, command["user_id"], command, ack, client, respond)
+        except Refusal as exc:
+            ack(**ephemeral(f":warning: {exc}"))
+
+    def handle(cmd: LoopCommand, user: str, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
+        week = service.week()
+        match cmd.name:
+            case "help":
+                ack(**ephemeral(USAGE))
+            case "update":
+                teams = service.answerable(user, cmd.team)  # refuses before the ack
+                if service.week_is_closed(week.id):
+                    raise LoopError(
+                        f"The digest of {week.id} is posted already: that week is closed. "
+                        f"The next week opens {week.local(week.ends_at)}."
+                    )
+                ack()
+                team_id = teams[0].id if len(teams) == 1 else None
+                open_modal(client, command["trigger_id"], user, team_id, week.id)
+            case "status":
+                updates = service.answered(week.id)
+                closed = service.week_is_closed(week.id)
+                ack(**ephemeral(render.status_reply(bot.config, week, updates, closed)))
+            case "preview":
+                messages = digest_messages(service, week.id)
+                ack(**ephemeral(**messages[0]))
+                for more in messages[1:]:
+                    bot.later(lambda m=more: respond(response_type="ephemeral", **m))
+            case "digest":
+                result = service.post_digest_now(user, len(digest_messages(service, week.id)))
+                ack(**ephemeral(result.message))
+                bot.deliver_soon(result.deliveries)
+            case "history":
+                team = history_team(user, cmd.team)
+                ack(**ephemeral(**render.history_reply(bot.config, team, service.history(team.id))))
+
+    def history_team(user: str, team_id: str | None):  # type: ignore[no-untyped-def]
+        if team_id:
+            return service.team(team_id)
+        mine = [t for t in bot.config.teams if t.pm == user]
+        if len(mine) != 1:
+            names = ", ".join(t.id for t in bot.config.teams)
+            raise LoopError(f"Name the team, like `/lol history payments` (teams: {names}).")
+        return mine[0]
+
+    @app.action("loop_write")
+    def write(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+    ) -> None:
+        ack()
+        try:
+            value = json.loads(action.get("value") or "{}")
+            open_modal(
+                client, body["trigger_id"], body["user"]["id"], value.get("team"), value["week"]
+            )
+        except (ValueError, KeyError):
+            say(respond, ":warning: That button is broken; type `/lol update`.")
+        except Refusal as exc:
+            say(respond, f":warning: {exc}")
+
+    @app.action("loop_ask_done")
+    @app.action("loop_ask_withdraw")
+    def close_ask(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        ack()
+        how = "done" if action["action_id"] == "loop_ask_done" else "withdraw"
+        try:
+            result = service.close_ask(body["user"]["id"], int(action["value"]), how)
+        except (ValueError, Refusal) as exc:
+            say(respond, f":warning: {exc}")
+            return
+        say(respond, result.message)
+
+    @app.view(render.CALLBACK)
+    def submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        metadata = _metadata(view)
+        team_id = metadata.get("team") or _value(view, "team")
+        needs, errors = read_needs(view, int(metadata.get("slots") or render.NEED_SLOTS))
+        working_on, status = _value(view, "working_on"), _value(view, "status")
+        if not team_id:
+            errors["team"] = "Choose the team this update is for."
+        if not working_on:
+            errors["working_on"] = "The update is empty: write what the team is working on."
+        if not status:
+            errors["status"] = "Choose a status."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            result = service.submit(
+                body["user"]["id"],
+                team_id,
+                str(metadata.get("week") or service.week().id),
+                working_on=working_on,
+                needs=needs,
+                roadblocks=_value(view, "roadblocks") or "",
+                status=status,
+                key=f"view:{view['id']}",
+            )
+        except Refusal as exc:
+            block = "team" if not metadata.get("team") else "working_on"
+            ack(response_action="errors", errors={block: str(exc)})
+            return
+        ack()
+        bot.deliver_soon(result.deliveries)
+
+
+def read_needs(view: dict[str, Any], slots: int) -> tuple[list[Need], dict[str, str]]:
+    needs: list[Need] = []
+    errors: dict[str, str] = {}
+    for index in range(slots):
+        teams = _value(view, f"need_{index}_teams") or []
+        text = _value(view, f"need_{index}_text") or ""
+        if text and not teams:
+            errors[f"need_{index}_teams"] = "Choose the team(s) this is asked of."
+        elif teams and not text:
+            errors[f"need_{index}_text"] = "Say what is needed from them."
+        elif text:
+            needs.append(Need(tuple(teams), text))
+    return needs, errors
