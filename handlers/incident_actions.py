@@ -11,25 +11,10 @@ from bot.incidents import render
 from bot.incidents.commands import MAX_TEXT, MAX_TITLE
 from bot.incidents.service import Actor, Result
 from handlers.incident_command import page_on_declare
+from handlers.views import field_value, view_metadata
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
-
-
-def _value(view: dict[str, Any], block: str) -> Any:
-    state = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
-    if "selected_option" in state:
-        return (state["selected_option"] or {}).get("value")
-    if "selected_options" in state:
-        return [o["value"] for o in state["selected_options"] or []]
-    return (state.get("value") or "").strip()
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
 
 
 def register(bot: OpsBot) -> None:
@@ -103,10 +88,10 @@ def register(bot: OpsBot) -> None:
     def declare_submitted(
         ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
     ) -> None:
-        title = _value(view, "title")
-        severity = _value(view, "severity") or "sev3"
-        team = _value(view, "team") or None
-        description = _value(view, "description")
+        title = field_value(view, "title")
+        severity = field_value(view, "severity") or "sev3"
+        team = field_value(view, "team") or None
+        description = field_value(view, "description")
         errors = {}
         if not title:
             errors["title"] = "Give the incident a title."
@@ -120,7 +105,7 @@ def register(bot: OpsBot) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        metadata = _metadata(view)
+        metadata = view_metadata(view)
         actor = Actor(body["user"]["id"], metadata.get("channel"), metadata.get("response_url"))
         try:
             result = service.declare(
@@ -134,7 +119,9 @@ def register(bot: OpsBot) -> None:
         except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
-        note = page_on_declare(bot, result, actor, wanted="page" in (_value(view, "page") or []))
+        note = page_on_declare(
+            bot, result, actor, wanted="page" in (field_value(view, "page") or [])
+        )
         if note.startswith(" Not paged"):
             client.chat_postMessage(
                 channel=actor.user_id, text=f":warning: {result.incident.ref}:{note}"
@@ -143,12 +130,12 @@ def register(bot: OpsBot) -> None:
 
     @app.view("incident_update")
     def update_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
-        text = _value(view, "text")
+        text = field_value(view, "text")
         if not text:
             ack(response_action="errors", errors={"text": "Write the update."})
             return
         ack()
-        incident_id = _metadata(view).get("incident")
+        incident_id = view_metadata(view).get("incident")
         actor = Actor(body["user"]["id"])
         submit(
             client,
@@ -161,9 +148,11 @@ def register(bot: OpsBot) -> None:
         ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
     ) -> None:
         ack()
-        incident_id = _metadata(view).get("incident")
+        incident_id = view_metadata(view).get("incident")
         actor = Actor(body["user"]["id"])
-        submit(client, actor, lambda: service.resolve(incident_id, actor, _value(view, "summary")))
+        submit(
+            client, actor, lambda: service.resolve(incident_id, actor, field_value(view, "summary"))
+        )
 
     def submit(client: Any, actor: Actor, call: Any) -> None:
         try:

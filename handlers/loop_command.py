@@ -10,8 +10,8 @@ from bot.loop import render
 from bot.loop.commands import USAGE, LoopCommand, parse
 from bot.loop.renderers import digest_messages
 from bot.loop.service import LoopError, Need
-from handlers.incident_actions import _metadata, _value
 from handlers.incident_command import ephemeral
+from handlers.views import field_value, view_metadata
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -114,10 +114,10 @@ def register(bot: OpsBot) -> None:
 
     @app.view(render.CALLBACK)
     def submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        metadata = _metadata(view)
-        team_id = metadata.get("team") or _value(view, "team")
+        metadata = view_metadata(view)
+        team_id = metadata.get("team") or field_value(view, "team")
         needs, errors = read_needs(view, int(metadata.get("slots") or render.NEED_SLOTS))
-        working_on, status = _value(view, "working_on"), _value(view, "status")
+        working_on, status = field_value(view, "working_on"), field_value(view, "status")
         if not team_id:
             errors["team"] = "Choose the team this update is for."
         if not working_on:
@@ -134,7 +134,7 @@ def register(bot: OpsBot) -> None:
                 str(metadata.get("week") or service.week().id),
                 working_on=working_on,
                 needs=needs,
-                roadblocks=_value(view, "roadblocks") or "",
+                roadblocks=field_value(view, "roadblocks") or "",
                 status=status,
                 key=f"view:{view['id']}",
             )
@@ -150,8 +150,8 @@ def read_needs(view: dict[str, Any], slots: int) -> tuple[list[Need], dict[str, 
     needs: list[Need] = []
     errors: dict[str, str] = {}
     for index in range(slots):
-        teams = _value(view, f"need_{index}_teams") or []
-        text = _value(view, f"need_{index}_text") or ""
+        teams = field_value(view, f"need_{index}_teams") or []
+        text = field_value(view, f"need_{index}_text") or ""
         if text and not teams:
             errors[f"need_{index}_teams"] = "Choose the team(s) this is asked of."
         elif teams and not text:

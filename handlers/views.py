@@ -1,0 +1,24 @@
+"""Reading what a person submitted in a modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def field_value(view: dict[str, Any], block: str) -> Any:
+    """A block's value: the text typed (stripped), the option chosen, or the options ticked."""
+    state = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
+    if "selected_option" in state:
+        return (state["selected_option"] or {}).get("value")
+    if "selected_options" in state:
+        return [o["value"] for o in state["selected_options"] or []]
+    return (state.get("value") or "").strip()
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The modal's private_metadata, which opsbot writes as JSON ({} when unreadable)."""
+    try:
+        return json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
