@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
+from bot.catch_up import SchedulerState
 from bot.db.base import Base
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident, IncidentEvent
@@ -7,7 +8,6 @@ from bot.ledger.models import Delivery
 from bot.loop.models import LoopAsk, LoopUpdate
 from bot.standby.models import (
     CalendarFeed,
-    SchedulerState,
     StandbyAcknowledgement,
     StandbyOverride,
     StandbySwap,

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
-
-from bot import clock
-from bot.db.upsert import insert_if_absent
-from bot.ledger import Due, Ledger
+from bot.catch_up import enqueue_since_last_tick
+from bot.ledger import Due
 from bot.loop import deliveries as out
 from bot.loop.renderers import digest_messages
 from bot.loop.service import LoopService
 from bot.loop.weeks import current_week, loop_week, shift
-from bot.standby.models import SchedulerState
 
 LOOKBACK_LIMIT = dt.timedelta(days=8)
 STATE = "loop_tick"
@@ -41,20 +37,6 @@ def owed(service: LoopService, since: dt.datetime, now: dt.datetime) -> list[Due
 
 
 def enqueue_loop(service: LoopService, now: dt.datetime | None = None) -> int:
-    now = now or clock.now()
-    with service.db.read() as session:
-        state = session.get(SchedulerState, STATE)
-    # The first tick ever owes only what falls due now, as for standby.
-    since = max(state.at, now - LOOKBACK_LIMIT) if state else now
-    dues = owed(service, min(since, now), now)
-    added = 0
-    with service.db.session(background=True) as session:
-        for due in dues:
-            added += Ledger.enqueue(session, due)
-        if not insert_if_absent(session, SchedulerState.__table__, {"name": STATE, "at": now}):
-            session.execute(
-                update(SchedulerState)
-                .where(SchedulerState.name == STATE, SchedulerState.at < now)
-                .values(at=now)
-            )
-    return added
+    return enqueue_since_last_tick(
+        service.db, STATE, LOOKBACK_LIMIT, lambda since, at: owed(service, since, at), now
+    )

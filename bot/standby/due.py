@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
-
-from bot import clock
-from bot.db.upsert import insert_if_absent
-from bot.ledger import Due, Ledger
+from bot.catch_up import enqueue_since_last_tick
+from bot.ledger import Due
 from bot.standby import deliveries as out
-from bot.standby.models import SchedulerState
 from bot.standby.service import StandbyService
 
 LOOKBACK_LIMIT = dt.timedelta(days=1)
@@ -41,19 +37,6 @@ def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[
 
 
 def enqueue_standby(service: StandbyService, now: dt.datetime | None = None) -> int:
-    now = now or clock.now()
-    with service.db.read() as session:
-        state = session.get(SchedulerState, STATE)
-        since = max(state.at, now - LOOKBACK_LIMIT) if state else now
-    added = 0
-    dues = owed(service, min(since, now), now)
-    with service.db.session(background=True) as session:
-        for due in dues:
-            added += Ledger.enqueue(session, due)
-        if not insert_if_absent(session, SchedulerState.__table__, {"name": STATE, "at": now}):
-            session.execute(
-                update(SchedulerState)
-                .where(SchedulerState.name == STATE, SchedulerState.at < now)
-                .values(at=now)
-            )
-    return added
+    return enqueue_since_last_tick(
+        service.db, STATE, LOOKBACK_LIMIT, lambda since, at: owed(service, since, at), now
+    )

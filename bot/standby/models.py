@@ -67,12 +67,3 @@ class CalendarFeed(Base):
     subject: Mapped[str] = mapped_column(String(64))  # roster id or user id
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class SchedulerState(Base):
-    """Small named values the scheduler keeps, e.g. when the last tick ran."""
-
-    __tablename__ = "scheduler_state"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
