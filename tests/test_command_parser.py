@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UsageError
 from bot.escaping import escape
 from bot.incidents.commands import parse
+from bot.loop.commands import parse as parse_lol
+from bot.standby.commands import parse as parse_standby
 
 
 def test_examples():
@@ -38,3 +42,60 @@ def test_escaped_text_has_no_markup_left(text):
     assert "<" not in escaped and ">" not in escaped
     for word in ("@here", "@channel", "@everyone"):
         assert word not in escaped.lower()
+
+
+TODAY = dt.date(2026, 11, 23)
+
+# words the parsers know, mixed with anything, so examples reach past the first word
+VOCABULARY = st.sampled_from(
+    [
+        "swap",
+        "override",
+        "week",
+        "me",
+        "calendar",
+        "help",
+        "status",
+        "update",
+        "digest",
+        "preview",
+        "history",
+        "platform",
+        "today",
+        "tomorrow",
+        "2026-11-24",
+        "2026-02-30",
+        "07:30",
+        "25:00",
+        "22:00",
+        "2026-11-24T07:30",
+        "<@U0BOB0001|bob>",
+        "<@U0BOB0001>",
+        "@bob",
+    ]
+)
+COMMAND_TEXT = st.one_of(
+    st.text(),
+    st.lists(st.one_of(VOCABULARY, st.text(min_size=1, max_size=8)), max_size=7).map(" ".join),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(COMMAND_TEXT)
+def test_any_standby_text_parses_or_says_what_is_wrong(text):
+    try:
+        command = parse_standby(text, TODAY)
+    except UsageError as exc:
+        assert str(exc)
+        return
+    if command.start is not None:
+        assert command.end is not None and command.end > command.start
+
+
+@settings(max_examples=300, deadline=None)
+@given(COMMAND_TEXT)
+def test_any_lol_text_parses_or_says_what_is_wrong(text):
+    try:
+        parse_lol(text)
+    except UsageError as exc:
+        assert str(exc)
