@@ -4,6 +4,8 @@ with its place in the file."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.config import ConfigError, example_config_path, load_config, parse_config
@@ -150,3 +152,34 @@ def test_db_upgrade_creates_the_schema(tmp_path, monkeypatch, capsys):
     assert {"incidents", "incident_events", "deliveries", "alembic_version"} <= tables
     mode = sqlite3.connect(tmp_path / "fresh.db").execute("pragma journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+YAML_PIECES = st.sampled_from(
+    [
+        "timezone: Asia/Tokyo\n",
+        "timezone: [1, 2]\n",
+        "channels: {incidents: C0INCIDENT}\n",
+        "channels: {incidents: 42}\n",
+        "admins: [U0ADMIN01, nope]\n",
+        "teams:\n  - {id: a, name: A, pm: U0PM00001, roster: r}\n",
+        "teams: 7\n",
+        "rosters:\n  - id: r\n    name: R\n    channel: C0STAND01\n    members: [U0A00001]\n"
+        "    rotation_start: 2026-11-02\n    windows: [{days: [mon], start: '07:30', end: x}]\n",
+        "loop: {prompt: {day: funday, time: '10:00'}}\n",
+        "incidents: {update_reminder_minutes: {sev9: -1}}\n",
+        "- a list item\n",
+        ": : :\n",
+        "key: 'unterminated\n",
+        "\t tabbed: value\n",
+        "&anchor a: *alias\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.lists(YAML_PIECES, max_size=6).map("".join)))
+def test_any_configuration_text_loads_or_lists_located_errors(text):
+    try:
+        parse_config(text, "fuzz.yaml")
+    except ConfigError as exc:
+        assert exc.problems and all(str(p).startswith("fuzz.yaml") for p in exc.problems)
