@@ -167,3 +167,34 @@ def test_a_process_dying_between_claim_and_send_is_retried_once_not_lost(
     [message] = standin.messages(GENERAL)
     assert message.text.startswith("hello")  # once, and marked late: the crash delayed it
     assert deliveries(bot)["test:claimed"].status == "sent"
+
+
+def test_blocks_slack_refuses_are_sent_again_as_the_plain_text_fallback(bot, standin):
+    standin.error_next("chat.postMessage", "invalid_blocks")
+    with freeze_time(T0), bot.db.session() as session:
+        Ledger.enqueue(
+            session,
+            Due(
+                "test:blocks",
+                "test",
+                "chat.postMessage",
+                {"channel": GENERAL, "text": "fallback", "blocks": [{"type": "section"}]},
+                T0,
+            ),
+        )
+    with freeze_time(T0):
+        bot.tick()
+    [message] = standin.messages(GENERAL)
+    assert message.text == "fallback" and message.blocks == []
+    assert deliveries(bot)["test:blocks"].status == "sent"
+
+
+def test_an_archived_channel_is_set_aside_with_a_log_line(bot, standin, caplog):
+    standin.error_next("chat.postMessage", "is_archived")
+    with freeze_time(T0), caplog.at_level(logging.ERROR):
+        owe(bot, "test:archived", "hello", T0)
+        bot.tick()
+        bot.tick()
+    assert deliveries(bot)["test:archived"].status == "skipped"
+    assert "test:archived cannot be made: is_archived" in caplog.text
+    assert len(standin.calls_to("chat.postMessage")) == 1
