@@ -161,7 +161,8 @@ def create_app(
         loop,
     )
 
-    from handlers import register_all
+    from handlers import register_all, request_log
 
+    request_log.register(bot)
     register_all(bot)
     return bot

@@ -4,6 +4,7 @@ calls or a 429's Retry-After. Tests, the shell and a clean shutdown wait on them
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -18,7 +19,8 @@ class TrackedExecutor(ThreadPoolExecutor):
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
         with self._idle:
             self._running += 1
-        future = super().submit(fn, *args, **kwargs)
+        # the submitter's context (e.g. which request this is, for the logs) goes along
+        future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         future.add_done_callback(self._done)
         return future
 

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# What the current work belongs to: {"request": "..."} or {"job": "..."}. Executors copy it
+# into their threads, so work done after an ack still logs under its request.
+_CONTEXT: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "opsbot_log", default=None
+)
+
+
+@contextmanager
+def log_context(**fields: str) -> Iterator[None]:
+    token = _CONTEXT.set({**(_CONTEXT.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def set_log_context(**fields: str) -> None:
+    """For the rest of this context (a request handled by Bolt's middleware chain)."""
+    _CONTEXT.set({**(_CONTEXT.get() or {}), **fields})
+
 
 _SECRET = re.compile(r"\b(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
 
@@ -21,6 +45,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact(record.getMessage()),
+            **(_CONTEXT.get() or {}),
         }
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
@@ -29,7 +54,8 @@ class JsonFormatter(logging.Formatter):
 
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        context = " ".join(f"{k}={v}" for k, v in (_CONTEXT.get() or {}).items())
+        return redact(super().format(record) + (f" [{context}]" if context else ""))
 
 
 def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:

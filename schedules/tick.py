@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot import clock
+from bot.logs import log_context
 from bot.loop.due import enqueue_loop
 from bot.standby.due import enqueue_standby
 
@@ -15,15 +17,16 @@ log = logging.getLogger(__name__)
 
 
 def run_tick(bot: OpsBot) -> None:
-    bot.incidents.enqueue_update_reminders()
-    enqueue_standby(bot.standby)
-    enqueue_loop(bot.loop)
-    bot.escalations.step_due()
-    report = bot.ledger.deliver_due()
-    if report.sent or report.failed or report.skipped:
-        log.info(
-            "tick: %d sent, %d failed (will retry), %d skipped",
-            len(report.sent),
-            len(report.failed),
-            len(report.skipped),
-        )
+    with log_context(job=f"tick@{clock.now():%Y-%m-%dT%H:%M:%SZ}"):
+        bot.incidents.enqueue_update_reminders()
+        enqueue_standby(bot.standby)
+        enqueue_loop(bot.loop)
+        bot.escalations.step_due()
+        report = bot.ledger.deliver_due()
+        if report.sent or report.failed or report.skipped:
+            log.info(
+                "tick: %d sent, %d failed (will retry), %d skipped",
+                len(report.sent),
+                len(report.failed),
+                len(report.skipped),
+            )

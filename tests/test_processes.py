@@ -123,3 +123,25 @@ def test_serve_in_socket_mode_names_the_setting_when_slack_refuses(tmp_path, sta
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("opsbot: SLACK_APP_TOKEN: Slack refused the Socket Mode connection (")
     assert "Traceback" not in done.stderr
+
+
+def test_json_logs_name_the_request_even_after_the_ack_and_hide_tokens(slack, standin, capsys):
+    """A declare whose announcement fails logs, after the ack, a line carrying the request's
+    trigger_id; and a token in a message is redacted."""
+    import logging
+
+    from bot.logs import setup_logging
+
+    setup_logging("json")
+    try:
+        standin.fail_next("chat.postMessage", status=503, times=20)
+        slack.command("declare sev2 Logged", user=ALICE)
+        logging.getLogger("test").warning("leaked xoxb-1234-secret-token?")
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = [
+        json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    failures = [line for line in lines if "stays pending" in line["message"]]
+    assert failures and all(line.get("request", "").startswith("trigger.") for line in failures), failures
+    assert all("secret-token" not in line["message"] for line in lines)

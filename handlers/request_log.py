@@ -1,0 +1,26 @@
+"""A Bolt middleware that names the request every log line belongs to: the trigger_id of a
+command or interaction, the event_id of an event. Work after the ack keeps it, since the
+executors copy the context into their threads."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from bot.logs import set_log_context
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+
+def request_id(body: dict[str, Any]) -> str:
+    return str(body.get("trigger_id") or body.get("event_id") or f"req-{uuid.uuid4().hex[:12]}")
+
+
+def register(bot: OpsBot) -> None:
+    @bot.bolt.middleware
+    def name_the_request(body: dict[str, Any], next: Any) -> None:
+        # Bolt runs the listeners after this chain returns, so the name is set for the rest of
+        # this request (the next request handled on this thread replaces it).
+        set_log_context(request=request_id(body))
+        next()
