@@ -53,6 +53,8 @@ class OpsBot:
     after_ack: TrackedExecutor
     loop: LoopService
     last_tick: dt.datetime | None = field(default=None)
+    # Set when this process runs the scheduler: /healthz then fails if ticks stop.
+    scheduler_since: dt.datetime | None = field(default=None)
 
     def tick(self) -> None:
         """One scheduler tick: ask the domain what is due, hand it to the ledger."""

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot import clock
 from bot.config import ConfigError, load_config
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -49,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     socket_handler = None
     try:
         if scheduler:
+            bot.scheduler_since = clock.now()
             scheduler.start()
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -159,7 +161,6 @@ def _unknown_roster(name: str, config: object) -> int:
 
 
 def cmd_roster_preview(args: argparse.Namespace) -> int:
-    from bot import clock
     from bot.standby.preview import preview_lines
 
     settings, config = _load()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import signal
@@ -12,10 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import clock
+
 if TYPE_CHECKING:
     from bot.app import OpsBot
 
 log = logging.getLogger(__name__)
+
+# Four missed ticks (the tick runs every 15 s) and this process's scheduler counts as stuck.
+STALE_TICK = dt.timedelta(seconds=60)
 
 StartResponse = Callable[..., Any]
 
@@ -56,6 +62,13 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
     body: dict[str, Any] = {"ok": True, "database": "up"}
     if bot.last_tick is not None:
         body["last_tick"] = bot.last_tick.isoformat()
+    if bot.scheduler_since is not None:
+        latest = bot.last_tick or bot.scheduler_since
+        if clock.now() - latest > STALE_TICK:
+            log.error("health check: the scheduler has not ticked since %s", latest.isoformat())
+            body.update(ok=False, scheduler="stale")
+            return _json(start_response, "503 Service Unavailable", body)
+        body["scheduler"] = "ticking"
     return _json(start_response, "200 OK", body)
 
 
