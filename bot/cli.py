@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot import clock
 from bot.config import ConfigError, load_config
+from bot.manifest import add_parser as add_manifest_parser
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("opsbot")
@@ -256,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the feed's URL (what every run does; the old URL stops working)",
     )
     url.set_defaults(func=cmd_calendar_url)
+    add_manifest_parser(sub)
     return parser
 
 

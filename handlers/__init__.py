@@ -9,10 +9,11 @@ if TYPE_CHECKING:
 
 
 def register_all(bot: OpsBot) -> None:
-    from handlers import incident_actions, incident_command, loop_command, standby_command
+    from handlers import app_home, incident_actions, incident_command, loop_command, standby_command
 
     incident_command.register(bot)
     incident_actions.register(bot)
     standby_command.register(bot)
     standby_command.register_actions(bot)
     loop_command.register(bot)
+    app_home.register(bot)

@@ -143,5 +143,6 @@ def test_json_logs_name_the_request_even_after_the_ack_and_hide_tokens(slack, st
         json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
     ]
     failures = [line for line in lines if "stays pending" in line["message"]]
-    assert failures and all(line.get("request", "").startswith("trigger.") for line in failures), failures
+    named = [line.get("request", "") for line in failures]
+    assert failures and all(request.startswith("trigger.") for request in named), failures
     assert all("secret-token" not in line["message"] for line in lines)

@@ -1,0 +1,113 @@
+"""The App Home tab: a person's coming standby shifts, open incidents and Loop-of-Loops
+updates, in their own time zone. Built fresh each time the tab is opened."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot import blocks as bk
+from bot import clock
+from bot.escaping import escape
+from bot.incidents.render import STATUS_LABEL, local, title_line
+from bot.loop.render import status_label, write_button
+from bot.standby.describe import describe_origin, describe_shift
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+    from bot.config import Team
+    from bot.incidents.models import Incident
+    from bot.standby.schedule import Shift
+
+HORIZON = dt.timedelta(days=14)
+MAX_LINES = 40  # per section; a home view holds at most 100 blocks
+ROLE_NAMES = (("commander", "incident commander"), ("comms", "comms"), ("declared_by", "declarer"))
+
+
+def home_view(bot: OpsBot, user: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The `home` view published for `user`."""
+    now = now or clock.now()
+    zone = bot.people.zone(user)
+    blocks: list[bk.Block] = [bk.header("opsbot")]
+    blocks += _standby(bot, user, now, zone)
+    blocks += [bk.divider(), *_incidents(bot, user, zone)]
+    teams = [t for t in bot.config.teams if t.pm == user]
+    if teams:
+        blocks += [bk.divider(), *_loop(bot, teams, zone)]
+    blocks.append(bk.context(f"Updated {local(now, zone)}. Times are in your time zone."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _clipped(lines: list[str], more: str) -> str:
+    if len(lines) > MAX_LINES:
+        lines = [*lines[:MAX_LINES], f"…and {len(lines) - MAX_LINES} more: {more}"]
+    return "\n".join(lines)
+
+
+def _standby(bot: OpsBot, user: str, now: dt.datetime, zone: ZoneInfo) -> list[bk.Block]:
+    shifts = bot.standby.user_shifts(user, now, now + HORIZON)
+    title = "*:calendar: Your standby shifts, next 14 days*"
+    if not shifts:
+        return [bk.section(f"{title}\nNone.")]
+    lines = [_shift_line(bot, shift, user, zone) for shift in shifts]
+    return [bk.section(f"{title}\n{_clipped(lines, '`/standby me`')}")]
+
+
+def _shift_line(bot: OpsBot, shift: Shift, user: str, zone: ZoneInfo) -> str:
+    roster = bot.config.roster(shift.roster_id)
+    name = escape(roster.name if roster else shift.roster_id)
+    primary = shift.primary == user
+    role = "primary" if primary else "secondary"
+    line = f"• {describe_shift(shift, zone)} — {name} ({role})"
+    origin = describe_origin(shift.primary_origin if primary else shift.secondary_origin)
+    return f"{line}, {origin}" if origin else line
+
+
+def _roles(incident: Incident, user: str) -> list[str]:
+    return [name for field, name in ROLE_NAMES if getattr(incident, field) == user]
+
+
+def _incidents(bot: OpsBot, user: str, zone: ZoneInfo) -> list[bk.Block]:
+    mine = [(i, roles) for i in bot.incidents.list_open() if (roles := _roles(i, user))]
+    title = "*:rotating_light: Your open incidents*"
+    if not mine:
+        return [bk.section(f"{title}\nNone. Type `/incident` to declare one.")]
+    lines = [
+        f"• {title_line(incident)}\n"
+        f"      {STATUS_LABEL[incident.status]} · you are {', '.join(roles)} · "
+        f"{_channel(incident)} · declared {local(incident.declared_at, zone)}"
+        for incident, roles in mine
+    ]
+    return [bk.section(f"{title}\n{_clipped(lines, '`/incident list`')}")]
+
+
+def _channel(incident: Incident) -> str:
+    return f"<#{incident.channel_id}>" if incident.channel_id else "_channel being created…_"
+
+
+def _loop(bot: OpsBot, teams: list[Team], zone: ZoneInfo) -> list[bk.Block]:
+    week = bot.loop.week()
+    closed = bot.loop.week_is_closed(week.id)
+    when = "posted" if closed else f"posted {local(week.digest_at, zone)}"
+    blocks: list[bk.Block] = [
+        bk.section(f"*:loop: Loop of Loops, {week.id}* — the digest is {when}.")
+    ]
+    for team in teams[:20]:
+        update = bot.loop.current_update(team.id, week.id)
+        name = escape(team.name)
+        if update is None:
+            text = f"*{name}*: no update yet."
+            button = None if closed else write_button(week.id, team.id)
+        else:
+            text = (
+                f"*{name}*: {status_label(update.status)}, sent "
+                f"{local(update.submitted_at, zone)} by <@{update.author}>"
+            )
+            value = json.dumps({"week": week.id, "team": team.id})
+            button = None if closed else bk.button("Edit update", "loop_write", value)
+        if closed:
+            text += " The week is closed."
+        blocks.append(bk.section(text, accessory=button) if button else bk.section(text))
+    return blocks

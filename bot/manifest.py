@@ -1,0 +1,187 @@
+"""`opsbot manifest [--url URL]`: the Slack app manifest (YAML) of this app.
+
+The bot scopes are derived, not listed by hand: `METHOD_SCOPES` maps every Web API method the
+code calls to the scope(s) Slack requires for it (per each method's page on
+api.slack.com/methods), and `FEATURE_SCOPES` adds what the app's features need (slash
+commands). `tests/test_manifest.py` runs the end-to-end flows against the stand-in and checks
+that every method called is in the table and every method in the table is called.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+APP_NAME = "opsbot"
+DESCRIPTION = "Incidents, peak-hour standby and the weekly Loop of Loops."
+LONG_DESCRIPTION = (
+    "opsbot runs three jobs of a platform organisation in Slack. Incidents: /incident declares "
+    "one, creates its channel, announces it, tracks roles, status and updates, pages whoever "
+    "is on standby and drafts the postmortem. Peak-hour standby: rosters of developers on "
+    "standby during the platform's peak windows, with posts, pings, reminders, swaps and "
+    "overrides. Loop of Loops: each week every team's PM is asked what the team works on, "
+    "what it needs and what blocks it, and one digest is posted before the PM sync."
+)
+BACKGROUND_COLOR = "#1d3557"
+
+# Every Web API method opsbot calls, and the bot scopes Slack requires for it.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    # Bolt's single-workspace authorization calls it once; it needs no scope.
+    "auth.test": (),
+    # Announcements, cards, updates, pages, standby posts and pings, loop prompts and digests
+    # (DMs go to user IDs: chat:write is enough). Posting in a public channel the bot is not
+    # in gets `not_in_channel`; the ledger then joins (conversations.join) and posts again,
+    # so chat:write.public is not needed.
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "conversations.join": ("channels:join",),
+    # Incident channels (public): create, set the topic, invite the people.
+    "conversations.create": ("channels:manage",),
+    "conversations.setTopic": ("channels:manage",),
+    "conversations.invite": ("channels:manage",),
+    # People's time zones.
+    "users.info": ("users:read",),
+    # The postmortem draft (WebClient.files_upload_v2).
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+    # Modals and the App Home tab: no scope beyond the app itself.
+    "views.open": (),
+    "views.publish": (),
+}
+
+# Scopes a feature needs rather than a method: slash commands need `commands`.
+FEATURE_SCOPES: dict[str, tuple[str, ...]] = {"slash commands": ("commands",)}
+
+# Events the app subscribes to (bot events); app_home_opened needs no scope.
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    command: str
+    description: str
+    usage_hint: str
+
+
+def slash_commands() -> list[SlashCommand]:
+    """The slash commands the handlers register, with hints taken from their usage texts."""
+    from bot.incidents.commands import USAGE as INCIDENT_USAGE
+    from bot.loop.commands import USAGE as LOOP_USAGE
+    from bot.standby.commands import USAGE as STANDBY_USAGE
+
+    return [
+        SlashCommand("/incident", _summary(INCIDENT_USAGE), _hint(INCIDENT_USAGE)),
+        SlashCommand("/standby", _summary(STANDBY_USAGE), _hint(STANDBY_USAGE)),
+        SlashCommand("/lol", _summary(LOOP_USAGE), _hint(LOOP_USAGE)),
+    ]
+
+
+def _summary(usage: str) -> str:
+    """`*/incident* — run an incident` → `Run an incident` (the usage text's first line)."""
+    first = usage.splitlines()[0]
+    text = first.split("—", 1)[-1].strip()
+    return text[:1].upper() + text[1:]
+
+
+def _hint(usage: str) -> str:
+    """The subcommands of the usage text, e.g. `declare | update | status | …` (≤ 1000 chars)."""
+    words: list[str] = []
+    for line in usage.splitlines()[1:]:
+        if not line.startswith("•"):
+            continue
+        for quoted in line.split("`")[1::2]:
+            parts = quoted.split()
+            if len(parts) > 1 and not parts[1].startswith("["):
+                words.extend(parts[1].split("|"))
+    hint = " | ".join(dict.fromkeys([*words, "help"]))
+    return hint[:1000]
+
+
+def bot_scopes() -> list[str]:
+    scopes = {s for needed in METHOD_SCOPES.values() for s in needed}
+    scopes |= {s for needed in FEATURE_SCOPES.values() for s in needed}
+    return sorted(scopes)
+
+
+def build_manifest(url: str | None = None) -> dict[str, Any]:
+    """The manifest as a dict: HTTP mode with `url` (every URL is `{url}/slack/events`),
+    Socket Mode without it."""
+    endpoint = f"{url.rstrip('/')}/slack/events" if url else None
+    commands = []
+    for cmd in slash_commands():
+        entry: dict[str, Any] = {"command": cmd.command}
+        if endpoint:
+            entry["url"] = endpoint
+        entry.update(description=cmd.description, usage_hint=cmd.usage_hint, should_escape=True)
+        commands.append(entry)
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if endpoint:
+        events = {"request_url": endpoint, **events}
+        interactivity["request_url"] = endpoint
+    return {
+        "display_information": {
+            "name": APP_NAME,
+            "description": DESCRIPTION,
+            "long_description": LONG_DESCRIPTION,
+            "background_color": BACKGROUND_COLOR,
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                # opsbot DMs people but does not read what they write back.
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": APP_NAME, "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": bot_scopes()}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": endpoint is None,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(url: str | None = None) -> str:
+    import yaml
+
+    return yaml.safe_dump(
+        build_manifest(url), sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a URL like https://opsbot.example.com")
+    return value.rstrip("/")
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    print(manifest_yaml(args.url), end="")
+    return 0
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `opsbot manifest [--url URL]` to the `opsbot` command's subparsers."""
+    manifest = subparsers.add_parser(
+        "manifest",
+        help="print the Slack app manifest (commands, scopes, events, interactivity)",
+        description="Print the Slack app manifest as YAML. With --url, the app is reached over "
+        "HTTP at URL/slack/events; without it, over Socket Mode.",
+    )
+    manifest.add_argument(
+        "--url",
+        type=_url,
+        metavar="URL",
+        help="the bot's public base URL, e.g. https://opsbot.example.com (default: Socket Mode)",
+    )
+    manifest.set_defaults(func=cmd_manifest)
+    return manifest

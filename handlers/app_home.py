@@ -1,0 +1,51 @@
+"""The App Home tab: `app_home_opened` → `views.publish` for that person.
+
+Bolt acknowledges events by itself before the listener runs, so the view is built and
+published after the ack. Slack redelivers an event it thinks was not acknowledged in time
+with an `X-Slack-Retry-Num` header; the first delivery was handled already (the ack is
+immediate), so a listener middleware answers retries with 200 and does nothing more: the
+tab is published once per opening."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_sdk.errors import SlackApiError
+
+from bot.home import home_view
+
+if TYPE_CHECKING:
+    from bot.app import OpsBot
+
+log = logging.getLogger(__name__)
+
+
+def retry_num(request: BoltRequest) -> str | None:
+    values = request.headers.get("x-slack-retry-num") or []
+    return values[0] if values else None
+
+
+def skip_retries(request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
+    """Listener middleware: acknowledge a redelivered event and do nothing else."""
+    retry = retry_num(request)
+    if retry is not None:
+        reason = (request.headers.get("x-slack-retry-reason") or ["?"])[0]
+        log.info("ignoring a redelivered event (retry %s, %s)", retry, reason)
+        return BoltResponse(status=200, body="")
+    next()
+    return None
+
+
+def register(bot: OpsBot) -> None:
+    @bot.bolt.event("app_home_opened", middleware=[skip_retries])
+    def home_opened(event: dict[str, Any], client: Any) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the messages tab: nothing to publish
+        user = event["user"]
+        try:
+            client.views_publish(user_id=user, view=home_view(bot, user))
+        except SlackApiError as exc:
+            log.warning("App Home of %s not published: %s", user, exc.response.get("error"))
