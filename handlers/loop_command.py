@@ -21,8 +21,13 @@ def register(bot: OpsBot) -> None:
     service = bot.loop
     app = bot.bolt
 
-    def say(respond: Any, text: str) -> None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+    def say(body: dict[str, Any], respond: Any, text: str) -> None:
+        """Answer the person who clicked: ephemerally where the click came with a
+        response_url (a message), by DM where it did not (the App Home tab)."""
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            bot.client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     def open_modal(client: Any, trigger_id: str, user: str, team_id: str | None, week: str) -> None:
         teams = service.answerable(user, team_id)
@@ -96,9 +101,9 @@ def register(bot: OpsBot) -> None:
                 client, body["trigger_id"], body["user"]["id"], value.get("team"), value["week"]
             )
         except (ValueError, KeyError):
-            say(respond, ":warning: That button is broken; type `/lol update`.")
+            say(body, respond, ":warning: That button is broken; type `/lol update`.")
         except Refusal as exc:
-            say(respond, f":warning: {exc}")
+            say(body, respond, f":warning: {exc}")
 
     @app.action("loop_ask_done")
     @app.action("loop_ask_withdraw")
@@ -108,9 +113,9 @@ def register(bot: OpsBot) -> None:
         try:
             result = service.close_ask(body["user"]["id"], int(action["value"]), how)
         except (ValueError, Refusal) as exc:
-            say(respond, f":warning: {exc}")
+            say(body, respond, f":warning: {exc}")
             return
-        say(respond, result.message)
+        say(body, respond, result.message)
 
     @app.view(render.CALLBACK)
     def submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -132,3 +132,30 @@ def test_the_messages_tab_publishes_nothing(slack, standin, clock):
     reply = open_home(slack, CAROL, tab="messages")
     assert reply.status == 200
     assert standin.calls_to("views.publish") == []
+
+
+def test_a_refusal_after_a_home_tab_click_arrives_by_dm(slack, standin, bot):
+    """A Home tab click carries no response_url; the refusal must still reach the person."""
+    week = bot.loop.week().id
+    slack.requests.interaction(
+        {
+            "type": "block_actions",
+            "team": {"id": "T0OPSBOT0"},
+            "user": {"id": "U0PMPAY01"},
+            "api_app_id": "A0OPSBOT0",
+            "trigger_id": "trigger.home",
+            "view": {"id": "V0HOME", "type": "home"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "loop_write",
+                    "block_id": "b",
+                    "value": json.dumps({"week": week, "team": "search"}),
+                    "action_ts": "1",
+                }
+            ],
+        }
+    )
+    assert bot.wait_idle()
+    [dm] = standin.messages("U0PMPAY01")
+    assert dm.text.startswith(":warning:")
