@@ -12,6 +12,7 @@ from bot import clock
 from bot.config import ConfigError, load_config
 from bot.manifest import add_parser as add_manifest_parser
 from bot.settings import Settings, SettingsError, load_settings
+from bot.shell import add_parser as add_shell_parser
 
 log = logging.getLogger("opsbot")
 
@@ -258,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     url.set_defaults(func=cmd_calendar_url)
     add_manifest_parser(sub)
+    add_shell_parser(sub)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,11 +38,40 @@ def test_any_text_parses_or_says_what_is_wrong(text):
 
 @settings(max_examples=400, deadline=None)
 @given(st.text())
-def test_escaped_text_has_no_markup_left(text):
+def test_escaped_text_has_no_markup_left_but_mentions(text):
     escaped = escape(text)
-    assert "<" not in escaped and ">" not in escaped
+    # what is left of markup is only person and channel mentions, without labels
+    markup = re.findall(r"<[^<>]*>", escaped)
+    assert all(re.fullmatch(r"<(@[UW]|#C)[A-Z0-9]+>", m) for m in markup), markup
+    assert "<!" not in escaped and "|" not in "".join(markup)
     for word in ("@here", "@channel", "@everyone"):
         assert word not in escaped.lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<!channel>",
+                "<@U0BOB0001|bob>",
+                "<#C0GENERAL1|general>",
+                "<https://x.example|go>",
+                "<!here|here>",
+                "a",
+                " ",
+                "&",
+                ">",
+                "<",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_slack_markup_mixes_escape_to_mentions_only(text):
+    escaped = escape(text)
+    assert "<!" not in escaped and "<http" not in escaped
+    assert escaped.count("<@U0BOB0001>") == text.count("<@U0BOB0001|bob>")
 
 
 TODAY = dt.date(2026, 11, 23)

@@ -74,7 +74,7 @@ def test_broadcasts_and_links_in_a_title_ping_and_link_nothing(slack, standin, b
         raw = str(call.args)
         assert "<!channel>" not in raw and "<!here" not in raw
         assert "<https://evil.example" not in raw
-        assert "<@U0BOB0001>" not in raw
+        assert "<@U0BOB0001|" not in raw  # a mention stays a mention, without its label
         assert "@here" not in raw.replace("@\\u200bhere", "").replace("@\u200bhere", "")
     [announcement] = standin.messages(INCIDENTS)
     assert "&lt;!channel&gt;" in announcement.visible_text
@@ -82,3 +82,16 @@ def test_broadcasts_and_links_in_a_title_ping_and_link_nothing(slack, standin, b
         assert session.scalars(select(Incident.title)).one() == title  # stored as typed
     topic = standin.workspace.channels[standin.messages(INCIDENTS)[0].channel].topic
     assert topic is not None
+
+
+def test_a_person_mentioned_in_an_update_is_mentioned_not_shown_as_markup(slack, standin, bot):
+    slack.command("declare sev2 Search is flaky", user=ALICE)
+    channel = bot.incidents.get(1, None).channel_id  # type: ignore[arg-type]
+    slack.command("update <@U0BOB0001|bob> is rolling back <!here>", user=ALICE, channel=channel)
+    [update] = [m for m in standin.messages(channel) if "Update" in m.text]
+    assert "<@U0BOB0001> is rolling back &lt;!here&gt;" in update.text
+
+
+def test_a_mention_in_a_title_gives_a_readable_channel_name(slack, bot):
+    slack.command("declare sev3 Search is flaky for <@U0BOB0001|bob>", user=ALICE)
+    assert bot.incidents.get(1, None).channel_name == "inc-1-search-is-flaky-for-bob"  # type: ignore[arg-type]

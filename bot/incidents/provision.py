@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from bot.config import OrgConfig
 from bot.db.engine import Database
-from bot.escaping import plain
+from bot.escaping import plain, without_mentions
 from bot.incidents.models import Incident
 from bot.ledger import Outcome
 from bot.ledger.models import Delivery
@@ -34,7 +34,7 @@ def channel_name(prefix: str, number: int, title: str, attempt: int = 0) -> str:
     suffix = f"-{attempt + 1}" if attempt else ""
     base = f"{prefix}-{number}"
     room = MAX_NAME - len(base) - len(suffix) - 1
-    words = slug(title)[: max(room, 0)].rstrip("-")
+    words = slug(without_mentions(title))[: max(room, 0)].rstrip("-")
     return f"{base}-{words}{suffix}" if words else f"{base}{suffix}"
 
 
@@ -55,7 +55,9 @@ class Provisioner:
                 incident = self._create(incident)
             self.client.conversations_setTopic(
                 channel=incident.channel_id,
-                topic=plain(f"{incident.ref} · {incident.severity} · {incident.title}")[:250],
+                topic=plain(
+                    f"{incident.ref} · {incident.severity} · {without_mentions(incident.title)}"
+                )[:250],
             )
             self._invite(incident.channel_id, self._people(incident))
         except SlackApiError as exc:

@@ -1,0 +1,56 @@
+"""The loop around a `Shell`: prompt_toolkit with history and completion at a terminal,
+plain line reading (each line echoed as `> line`) when stdin is not one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from bot.shell.session import COMMANDS, Shell
+
+HISTORY = Path("~/.opsbot_shell_history")
+
+
+def banner(shell: Shell) -> list[str]:
+    return [
+        "opsbot shell — the whole bot, a stand-in Slack workspace, a clock of its own.",
+        f"database {shell.db_url.removeprefix('sqlite:///')}; "
+        f"you are @{shell.user_name(shell.user)} in #{shell.channel_name(shell.channel)}; "
+        f"it is {shell.format_time(shell.now())}. `help` lists the commands.",
+    ]
+
+
+def run_script(shell: Shell, stdin: TextIO, stdout: TextIO) -> None:
+    """Non-interactive: every line echoed, then what it did."""
+    for raw in stdin:
+        line = raw.rstrip("\n")
+        if not line.strip():
+            continue
+        print(f"> {line}", file=stdout)
+        for out in shell.run(line):
+            print(out, file=stdout)
+        stdout.flush()
+        if shell.done:
+            break
+
+
+def run_interactive(shell: Shell, stdout: TextIO) -> None:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.history import FileHistory
+
+    words = COMMANDS + ["@" + name for name in shell.names.values()]
+    words += ["#" + channel.name for channel in shell.ws.channels.values() if not channel.is_im]
+    session: PromptSession[str] = PromptSession(
+        history=FileHistory(str(HISTORY.expanduser())),
+        completer=WordCompleter(words, sentence=True),
+    )
+    while not shell.done:
+        try:
+            line = session.prompt(f"{shell.user_name(shell.user)}> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        for out in shell.run(line):
+            print(out, file=stdout)
