@@ -397,6 +397,10 @@ class Shell:
             body = {"text": reply.body}
         if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
             return []
+        return self._show([(self._only_you(body), False, "")])
+
+    def _only_you(self, body: dict[str, Any]) -> Message:
+        """A reply only the current user sees (an ack's body or a response_url post)."""
         message = Message(
             channel=self.channel,
             ts="0",
@@ -405,7 +409,7 @@ class Shell:
             bot_id="B",
         )
         message.ephemeral_user = self.user
-        return self._show([(message, False, "")])
+        return message
 
     def cmd_click(self, rest: str) -> list[str]:
         if not rest:
@@ -771,15 +775,7 @@ class Shell:
             context = contexts.get(url) or {}
             if context.get("channel") in ws.channels:
                 continue  # it landed in the workspace and shows as a message
-            message = Message(
-                channel=self.channel,
-                ts="0",
-                text=str(body.get("text") or ""),
-                blocks=body.get("blocks") or [],
-                bot_id="B",
-            )
-            message.ephemeral_user = self.user
-            shown.append((message, False, ""))
+            shown.append((self._only_you(body), False, ""))
         out = lines + self._show(shown)
         for call in self.standin.calls[self._calls_seen :]:
             view = (call.response or {}).get("view")
