@@ -13,30 +13,23 @@ def page_key(page: Page) -> str:
 
 def page(page: Page, incidents_channel: str) -> Due:
     """A DM with Acknowledge / Can't take it, or an @here in the incidents channel."""
-    to_channel = page.target == "channel"
-    return Due(
-        key=page_key(page),
-        kind="escalation_page",
-        method="chat.postMessage",
-        payload={
-            "channel": incidents_channel if to_channel else page.target,
-            "render": "escalation.page",
-            "args": {"page_id": page.id},
-        },
+    return Due.rendered(
+        page_key(page),
+        "escalation_page",
+        "escalation.page",
+        {"page_id": page.id},
+        to=incidents_channel if page.target == "channel" else page.target,
         due_at=clock.now(),
     )
 
 
 def page_refresh(page: Page, stamp: str) -> Due:
     """Edit a page once it is answered or moved on, so its buttons go."""
-    return Due(
-        key=f"{page_key(page)}:refresh:{stamp}",
-        kind="escalation_page_update",
-        method="chat.update",
-        payload={
-            "ts_of": page_key(page),
-            "render": "escalation.page",
-            "args": {"page_id": page.id},
-        },
+    return Due.rendered(
+        f"{page_key(page)}:refresh:{stamp}",
+        "escalation_page_update",
+        "escalation.page",
+        {"page_id": page.id},
+        edits=page_key(page),
         due_at=clock.now(),
     )

@@ -27,61 +27,55 @@ def card_key(incident_id: int) -> str:
     return f"incident:{incident_id}:card"
 
 
-def _due(key: str, kind: str, method: str, payload: dict, at: dt.datetime | None = None) -> Due:
-    return Due(key=key, kind=kind, method=method, payload=payload, due_at=at or clock.now())
-
-
 def declared(incident: Incident, config: OrgConfig, response_url: str | None) -> list[Due]:
     """On declare: the channel, the announcement, the card, and the declarer's reply."""
-    args = {"incident_id": incident.id}
-    dues = [
-        _due(_key(incident, "provision"), "incident_provision", PROVISION, args),
-        _due(
+    args, now = {"incident_id": incident.id}, clock.now()
+    reply_key = _key(incident, "declared-reply")
+    reply = (
+        # a slash command's reply goes back through its response_url; a form's by DM
+        Due(
+            reply_key,
+            "incident_reply",
+            "response_url",
+            {"url": response_url, "response_type": "ephemeral"}
+            | {"render": "incident.declared_reply", "args": args},
+            now,
+        )
+        if response_url
+        else Due.rendered(
+            reply_key,
+            "incident_reply",
+            "incident.declared_reply",
+            args,
+            to=incident.declared_by,
+            due_at=now,
+        )
+    )
+    return [
+        Due(_key(incident, "provision"), "incident_provision", PROVISION, args, now),
+        Due.rendered(
             announcement_key(incident.id),
             "incident_announcement",
-            "chat.postMessage",
-            {"channel": config.channels.incidents, "render": "incident.announcement", "args": args},
+            "incident.announcement",
+            args,
+            to=config.channels.incidents,
+            due_at=now,
         ),
-        _due(
-            card_key(incident.id),
-            "incident_card",
-            "chat.postMessage",
-            {"render": "incident.card", "args": args},
-        ),
+        # the card renders its channel once the channel exists
+        Due.rendered(card_key(incident.id), "incident_card", "incident.card", args, due_at=now),
+        reply,
     ]
-    reply = {"render": "incident.declared_reply", "args": args}
-    if response_url:
-        dues.append(
-            _due(
-                _key(incident, "declared-reply"),
-                "incident_reply",
-                "response_url",
-                {"url": response_url, "response_type": "ephemeral", **reply},
-            )
-        )
-    else:
-        dues.append(
-            _due(
-                _key(incident, "declared-reply"),
-                "incident_reply",
-                "chat.postMessage",
-                {"channel": incident.declared_by, **reply},
-            )
-        )
-    return dues
 
 
 def _refresh(incident: Incident, what: str, parent_key: str) -> Due:
     """Edit a posted message (announcement or card) to show the incident as it is now."""
-    return _due(
+    return Due.rendered(
         _key(incident, what, "rev", incident.revision),
         f"incident_{what}_update",
-        "chat.update",
-        {
-            "ts_of": parent_key,
-            "render": f"incident.{what}",
-            "args": {"incident_id": incident.id},
-        },
+        f"incident.{what}",
+        {"incident_id": incident.id},
+        edits=parent_key,
+        due_at=clock.now(),
     )
 
 
@@ -95,11 +89,12 @@ def card_refresh(incident: Incident) -> Due:
 
 def channel_line(incident: Incident, event: IncidentEvent) -> Due:
     """A line in the incident channel saying what changed."""
-    return _due(
+    return Due.rendered(
         _key(incident, "event", event.id),
         "incident_event",
-        "chat.postMessage",
-        {"render": "incident.event", "args": {"event_id": event.id}},
+        "incident.event",
+        {"event_id": event.id},
+        due_at=clock.now(),
     )
 
 
@@ -108,25 +103,24 @@ def update_post(incident: Incident, event: IncidentEvent) -> Due:
 
 
 def update_thread(incident: Incident, event: IncidentEvent) -> Due:
-    return _due(
+    return Due.rendered(
         _key(incident, "event", event.id, "thread"),
         "incident_update_thread",
-        "chat.postMessage",
-        {
-            "thread_ts_of": announcement_key(incident.id),
-            "render": "incident.event",
-            "args": {"event_id": event.id, "in_thread": True},
-        },
+        "incident.event",
+        {"event_id": event.id, "in_thread": True},
+        thread_of=announcement_key(incident.id),
+        due_at=clock.now(),
     )
 
 
 def invite(incident: Incident, user_id: str, tag: object) -> Due:
     """Invite someone to the incident channel; `tag` names the occasion (an event, a page)."""
-    return _due(
+    return Due(
         _key(incident, "invite", user_id, tag),
         "incident_invite",
         INVITE,
         {"incident_id": incident.id, "users": [user_id]},
+        clock.now(),
     )
 
 
@@ -137,13 +131,10 @@ def update_stamp(incident: Incident) -> str:
 def update_reminder(incident: Incident, due_at: dt.datetime) -> Due:
     """One nudge per silent stretch: the key names the last update it follows."""
     stamp = update_stamp(incident)
-    return Due(
-        key=_key(incident, "reminder", stamp),
-        kind="incident_update_reminder",
-        method="chat.postMessage",
-        payload={
-            "render": "incident.reminder",
-            "args": {"incident_id": incident.id, "after": stamp},
-        },
+    return Due.rendered(
+        _key(incident, "reminder", stamp),
+        "incident_update_reminder",
+        "incident.reminder",
+        {"incident_id": incident.id, "after": stamp},
         due_at=due_at,
     )

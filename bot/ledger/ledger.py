@@ -61,6 +61,31 @@ class Due:
     due_at: dt.datetime
     expires_at: dt.datetime | None = None
 
+    @classmethod
+    def rendered(
+        cls,
+        key: str,
+        kind: str,
+        render: str,
+        args: dict[str, Any],
+        *,
+        due_at: dt.datetime,
+        expires_at: dt.datetime | None = None,
+        to: str | None = None,
+        edits: str | None = None,
+        thread_of: str | None = None,
+    ) -> Due:
+        """A message the renderer `render` builds from `args` at send time: posted to `to` (a
+        channel or user ID; None when the renderer names the channel), or in the thread of
+        the delivery keyed `thread_of`, or with `edits`, an edit of the message delivered
+        under that key."""
+        payload: dict[str, Any] = {"render": render, "args": args}
+        for name, value in (("channel", to), ("ts_of", edits), ("thread_ts_of", thread_of)):
+            if value is not None:
+                payload[name] = value
+        method = "chat.update" if edits else "chat.postMessage"
+        return cls(key, kind, method, payload, due_at, expires_at)
+
 
 Action = Callable[[Delivery], Outcome]
 

@@ -17,30 +17,24 @@ def digest_key(week: str) -> str:
 
 
 def prompt(week: LoopWeek, team: Team) -> Due:
-    return Due(
-        key=f"loop:{week.id}:prompt:{team.id}",
-        kind="loop_prompt",
-        method="chat.postMessage",
-        payload={
-            "channel": team.pm,
-            "render": "loop.prompt",
-            "args": {"week": week.id, "team_id": team.id},
-        },
+    return Due.rendered(
+        f"loop:{week.id}:prompt:{team.id}",
+        "loop_prompt",
+        "loop.prompt",
+        {"week": week.id, "team_id": team.id},
+        to=team.pm,
         due_at=week.prompt_at,
         expires_at=week.digest_at,
     )
 
 
 def reminder(week: LoopWeek, index: int, team: Team) -> Due:
-    return Due(
-        key=f"loop:{week.id}:reminder:{index}:{team.id}",
-        kind="loop_reminder",
-        method="chat.postMessage",
-        payload={
-            "channel": team.pm,
-            "render": "loop.reminder",
-            "args": {"week": week.id, "team_id": team.id},
-        },
+    return Due.rendered(
+        f"loop:{week.id}:reminder:{index}:{team.id}",
+        "loop_reminder",
+        "loop.reminder",
+        {"week": week.id, "team_id": team.id},
+        to=team.pm,
         due_at=week.reminders[index],
         expires_at=week.digest_at,
     )
@@ -53,48 +47,37 @@ def digest(
     is how many messages the digest takes now; two spare continuations cover asks or late
     edits that make it longer by send time (a continuation with nothing to say is skipped)."""
     due_at = at or week.digest_at
-    dues = [
-        Due(
-            key=digest_key(week.id),
-            kind="loop_digest",
-            method="chat.postMessage",
-            payload={
-                "channel": config.channels.loop,
-                "render": "loop.digest",
-                "args": {"week": week.id, "part": 0},
-            },
+    main = Due.rendered(
+        digest_key(week.id),
+        "loop_digest",
+        "loop.digest",
+        {"week": week.id, "part": 0},
+        to=config.channels.loop,
+        due_at=due_at,
+        expires_at=week.ends_at,
+    )
+    continuations = [
+        Due.rendered(
+            f"{digest_key(week.id)}:part:{part}",
+            "loop_digest_part",
+            "loop.digest",
+            {"week": week.id, "part": part},
+            thread_of=digest_key(week.id),
             due_at=due_at,
             expires_at=week.ends_at,
         )
+        for part in range(1, parts + 2)
     ]
-    for part in range(1, parts + 2):
-        dues.append(
-            Due(
-                key=f"{digest_key(week.id)}:part:{part}",
-                kind="loop_digest_part",
-                method="chat.postMessage",
-                payload={
-                    "thread_ts_of": digest_key(week.id),
-                    "render": "loop.digest",
-                    "args": {"week": week.id, "part": part},
-                },
-                due_at=due_at,
-                expires_at=week.ends_at,
-            )
-        )
-    return dues
+    return [main, *continuations]
 
 
 def saved(week: str, team: Team, user: str, update_id: int) -> Due:
     """The confirmation DM after a submission."""
-    return Due(
-        key=f"loop:{week}:saved:{update_id}",
-        kind="loop_saved",
-        method="chat.postMessage",
-        payload={
-            "channel": user,
-            "render": "loop.saved",
-            "args": {"update_id": update_id},
-        },
+    return Due.rendered(
+        f"loop:{week}:saved:{update_id}",
+        "loop_saved",
+        "loop.saved",
+        {"update_id": update_id},
+        to=user,
         due_at=clock.now(),
     )

@@ -16,47 +16,42 @@ def post_key(occurrence: str) -> str:
     return f"standby:{occurrence}:post"
 
 
+def _args(roster: Roster, occurrence: str, **more: str) -> dict[str, str]:
+    return {"roster_id": roster.id, "key": occurrence, **more}
+
+
 def post(roster: Roster, shift: Shift) -> Due:
     """The roster message in the roster's channel when the window opens."""
-    return Due(
-        key=post_key(shift.key),
-        kind="standby_post",
-        method="chat.postMessage",
-        payload={
-            "channel": roster.channel,
-            "render": "standby.post",
-            "args": {"roster_id": roster.id, "key": shift.key},
-        },
+    return Due.rendered(
+        post_key(shift.key),
+        "standby_post",
+        "standby.post",
+        _args(roster, shift.key),
+        to=roster.channel,
         due_at=shift.window_starts_at,
         expires_at=shift.window_ends_at,
     )
 
 
 def post_refresh(roster: Roster, occurrence: str, stamp: str) -> Due:
-    return Due(
-        key=f"{post_key(occurrence)}:refresh:{stamp}",
-        kind="standby_post_update",
-        method="chat.update",
-        payload={
-            "ts_of": post_key(occurrence),
-            "render": "standby.post",
-            "args": {"roster_id": roster.id, "key": occurrence},
-        },
+    return Due.rendered(
+        f"{post_key(occurrence)}:refresh:{stamp}",
+        "standby_post_update",
+        "standby.post",
+        _args(roster, occurrence),
+        edits=post_key(occurrence),
         due_at=clock.now(),
     )
 
 
 def ping(roster: Roster, shift: Shift, user: str) -> Due:
     """A DM to a person on standby when their part of the window begins."""
-    return Due(
-        key=f"standby:{shift.key}:ping:{user}",
-        kind="standby_ping",
-        method="chat.postMessage",
-        payload={
-            "channel": user,
-            "render": "standby.ping",
-            "args": {"roster_id": roster.id, "key": shift.key, "user": user},
-        },
+    return Due.rendered(
+        f"standby:{shift.key}:ping:{user}",
+        "standby_ping",
+        "standby.ping",
+        _args(roster, shift.key, user=user),
+        to=user,
         due_at=shift.starts_at,
         expires_at=shift.ends_at,
     )
@@ -64,15 +59,12 @@ def ping(roster: Roster, shift: Shift, user: str) -> Due:
 
 def reminder(roster: Roster, shift: Shift, user: str) -> Due:
     """A DM heads-up `remind_before_minutes` before the window opens."""
-    return Due(
-        key=f"standby:{shift.key}:remind:{user}",
-        kind="standby_reminder",
-        method="chat.postMessage",
-        payload={
-            "channel": user,
-            "render": "standby.reminder",
-            "args": {"roster_id": roster.id, "key": shift.key, "user": user},
-        },
+    return Due.rendered(
+        f"standby:{shift.key}:remind:{user}",
+        "standby_reminder",
+        "standby.reminder",
+        _args(roster, shift.key, user=user),
+        to=user,
         due_at=shift.window_starts_at - dt.timedelta(minutes=roster.remind_before_minutes),
         expires_at=shift.window_starts_at,
     )
