@@ -98,10 +98,6 @@ def channel_line(incident: Incident, event: IncidentEvent) -> Due:
     )
 
 
-def update_post(incident: Incident, event: IncidentEvent) -> Due:
-    return channel_line(incident, event)
-
-
 def update_thread(incident: Incident, event: IncidentEvent) -> Due:
     return Due.rendered(
         _key(incident, "event", event.id, "thread"),

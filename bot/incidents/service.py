@@ -208,7 +208,7 @@ class IncidentService:
                 return Result(incident, "That update was posted already.", changed=False)
             incident.last_update_at = event.at
             incident.revision += 1
-            dues = [out.update_post(incident, event), out.update_thread(incident, event)]
+            dues = [out.channel_line(incident, event), out.update_thread(incident, event)]
             dues.append(out.announcement_refresh(incident))
             for due in dues:
                 Ledger.enqueue(session, due)

@@ -112,12 +112,6 @@ class LoopService:
         with self.db.read() as session:
             return latest_updates(session, week)
 
-    def open_asks(self) -> list[LoopAsk]:
-        with self.db.read() as session:
-            return list(
-                session.scalars(select(LoopAsk).where(LoopAsk.status == OPEN).order_by(LoopAsk.id))
-            )
-
     def history(self, team_id: str, weeks: int = 8) -> list[LoopUpdate]:
         """The team's last submission of each of its latest `weeks` weeks, newest first."""
         with self.db.read() as session:
