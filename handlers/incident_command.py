@@ -16,16 +16,12 @@ from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
 from bot.incidents.service import Actor
+from handlers.views import ephemeral
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
 
 log = logging.getLogger(__name__)
-
-
-def ephemeral(text: str = "", **message: Any) -> dict[str, Any]:
-    """An ack body only the person who typed the command sees."""
-    return {"response_type": "ephemeral", "text": text, **message}
 
 
 def register(bot: OpsBot) -> None:

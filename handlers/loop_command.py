@@ -10,8 +10,7 @@ from bot.loop import render
 from bot.loop.commands import USAGE, LoopCommand, parse
 from bot.loop.renderers import digest_messages
 from bot.loop.service import LoopError, Need
-from handlers.incident_command import ephemeral
-from handlers.views import field_value, view_metadata
+from handlers.views import ephemeral, field_value, view_metadata
 
 if TYPE_CHECKING:
     from bot.app import OpsBot

@@ -12,7 +12,7 @@ from bot.standby import render
 from bot.standby.calendar import feed_url, issue_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
 from bot.standby.service import StandbyError
-from handlers.incident_command import ephemeral
+from handlers.views import ephemeral
 
 if TYPE_CHECKING:
     from bot.app import OpsBot

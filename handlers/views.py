@@ -1,9 +1,15 @@
-"""Reading what a person submitted in a modal."""
+"""Helpers every listener shares: the shape of a reply, and reading what a person
+submitted in a modal."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+
+def ephemeral(text: str = "", **message: Any) -> dict[str, Any]:
+    """An ack body only the person who typed the command sees."""
+    return {"response_type": "ephemeral", "text": text, **message}
 
 
 def field_value(view: dict[str, Any], block: str) -> Any:
