@@ -21,7 +21,7 @@ from bot.incidents import deliveries as incident_out
 from bot.incidents.models import Incident
 from bot.incidents.service import Actor, IncidentService
 from bot.ledger import Ledger
-from bot.standby.schedule import on_standby
+from bot.standby.schedule import Shift, on_standby
 from bot.standby.service import StandbyService
 
 
@@ -71,10 +71,14 @@ class EscalationService:
         known = ", ".join(r.id for r in self.config.rosters)
         raise EscalationError(f"Name the team or roster to page: {known}.")
 
-    def targets(self, roster: Roster, at: dt.datetime) -> list[str | None]:
-        """Who each escalation level means at `at`: a user id, "channel", or None (nobody)."""
+    def on_duty(self, roster: Roster, at: dt.datetime) -> Shift | None:
+        """The roster's shift at `at`, overrides and swaps applied (None off-hours)."""
         overrides, swaps = self.standby.changes(roster)
-        shift = on_standby(roster, self.standby.zone(roster), at, overrides, swaps)
+        return on_standby(roster, self.standby.zone(roster), at, overrides, swaps)
+
+    @staticmethod
+    def targets(roster: Roster, shift: Shift | None) -> list[str | None]:
+        """Who each escalation level means during `shift`: a user id, "channel", or None."""
         resolved: list[str | None] = []
         for level in roster.escalation.levels:
             if level == "primary":
@@ -86,10 +90,10 @@ class EscalationService:
         return resolved
 
     def _next(
-        self, roster: Roster, level: int, loop: int, at: dt.datetime
+        self, roster: Roster, level: int, loop: int, shift: Shift | None
     ) -> tuple[int, int, str] | None:
         """The first level after (level, loop) that reaches someone, wrapping `repeat` times."""
-        targets = self.targets(roster, at)
+        targets = self.targets(roster, shift)
         position = loop * len(targets) + level + 1
         last = (roster.escalation.repeat + 1) * len(targets)
         while position < last:
@@ -120,16 +124,14 @@ class EscalationService:
                 raise EscalationError(
                     f"{incident.ref} is already paging {roster.name}; wait for an answer."
                 )
-            first = self._next(roster, -1, 0, now)
+            shift = self.on_duty(roster, now)
+            first = self._next(roster, -1, 0, shift)
             if first is None:
                 raise EscalationError(
                     f"Nobody on {roster.name} can be reached: no level names anyone."
                 )
             level, loop, who = first
-            off_hours = (
-                on_standby(roster, self.standby.zone(roster), now, *self.standby.changes(roster))
-                is None
-            )
+            off_hours = shift is None
             chain = Escalation(
                 incident_id=incident.id,
                 roster_id=roster.id,
@@ -220,7 +222,7 @@ class EscalationService:
                     .execution_options(synchronize_session=False)
                 )
                 return None
-            following = self._next(roster, level, loop, now)
+            following = self._next(roster, level, loop, self.on_duty(roster, now))
             values = (
                 {"level": following[0], "loop": following[1]}
                 if following
