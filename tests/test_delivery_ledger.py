@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -14,7 +16,9 @@ from bot.ledger import Due, Ledger
 from bot.ledger.models import Delivery
 from tests.conftest import ALICE, BOB, GENERAL, INCIDENTS, make_settings
 
-T0 = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)
+# Fri 27 Nov 10:00 JST: no standby window is open and the week's digest has gone out, so
+# the first tick owes nothing of its own (a first tick before the digest owes the prompts).
+T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)
 
 
 def deliveries(bot) -> dict[str, Delivery]:
@@ -27,8 +31,16 @@ def top_level(standin, channel):
 
 
 def owe(
-    bot, key: str, text: str, due_at: dt.datetime, expires_at: dt.datetime | None = None
+    bot,
+    key: str,
+    text: str,
+    due_at: dt.datetime,
+    expires_at: dt.datetime | None = None,
+    *,
+    channel: str = GENERAL,
+    **payload: object,
 ) -> None:
+    """Owe Slack a chat.postMessage of `text` (and any other `payload`) to `channel`."""
     with bot.db.session() as session:
         Ledger.enqueue(
             session,
@@ -36,7 +48,7 @@ def owe(
                 key,
                 "test",
                 "chat.postMessage",
-                {"channel": GENERAL, "text": text},
+                {"channel": channel, "text": text, **payload},
                 due_at,
                 expires_at,
             ),
@@ -84,14 +96,23 @@ def test_not_in_channel_joins_then_posts(bot, standin):
     assert [m.text for m in standin.messages(GENERAL)] == ["hello"]
 
 
-def test_permanent_error_is_skipped_with_a_log_line(bot, standin, caplog):
-    standin.error_next("chat.postMessage", "channel_not_found")
+@pytest.mark.parametrize(
+    ("error", "channel"),
+    [
+        ("channel_not_found", GENERAL),
+        ("is_archived", GENERAL),
+        ("user_not_found", "U0GONE001"),  # a DM to someone who left the workspace
+    ],
+)
+def test_what_no_retry_can_fix_is_set_aside_with_a_log_line(bot, standin, caplog, error, channel):
+    standin.error_next("chat.postMessage", error)
     with freeze_time(T0), caplog.at_level(logging.ERROR):
-        owe(bot, "test:gone", "hello", T0)
+        owe(bot, "test:gone", "hello", T0, channel=channel)
         bot.tick()
         bot.tick()
-    assert deliveries(bot)["test:gone"].status == "skipped"
-    assert "test:gone cannot be made: channel_not_found" in caplog.text
+    gone = deliveries(bot)["test:gone"]
+    assert (gone.status, gone.attempts, gone.last_error) == ("skipped", 1, error)
+    assert f"test:gone cannot be made: {error}" in caplog.text
     assert len(standin.calls_to("chat.postMessage")) == 1
 
 
@@ -122,23 +143,34 @@ def test_the_same_key_is_owed_once(bot, standin):
     assert [m.text for m in standin.messages(GENERAL)] == ["first"]
 
 
+def at_once(*calls: Callable[[], object]) -> None:
+    """Run each call in a thread of its own, all released together; re-raise a failure."""
+    start = threading.Barrier(len(calls))
+    failures: list[BaseException] = []
+
+    def run(call: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
 def test_two_schedulers_on_one_database_send_each_delivery_once(bot, standin, database_url, config):
     other = create_app(make_settings(database_url, standin), config, backoff_factor=0.01)
     try:
         with freeze_time(T0):
             for n in range(40):
                 owe(bot, f"test:race:{n}", f"message {n}", T0)
-            start = threading.Barrier(2)
-
-            def run(app) -> None:
-                start.wait()
-                app.tick()
-
-            threads = [threading.Thread(target=run, args=(app,)) for app in (bot, other)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            at_once(bot.tick, other.tick)
     finally:
         other.close()
     texts = sorted(m.text for m in standin.messages(GENERAL))
@@ -169,32 +201,125 @@ def test_a_process_dying_between_claim_and_send_is_retried_once_not_lost(
     assert deliveries(bot)["test:claimed"].status == "sent"
 
 
-def test_blocks_slack_refuses_are_sent_again_as_the_plain_text_fallback(bot, standin):
-    standin.error_next("chat.postMessage", "invalid_blocks")
-    with freeze_time(T0), bot.db.session() as session:
-        Ledger.enqueue(
-            session,
-            Due(
-                "test:blocks",
-                "test",
-                "chat.postMessage",
-                {"channel": GENERAL, "text": "fallback", "blocks": [{"type": "section"}]},
-                T0,
-            ),
-        )
+@pytest.mark.parametrize(
+    ("error", "blocks"),
+    [
+        ("invalid_blocks", [{"type": "section"}]),
+        ("msg_too_long", [{"type": "section", "text": {"type": "mrkdwn", "text": "long " * 500}}]),
+    ],
+)
+def test_blocks_slack_refuses_are_sent_again_as_the_plain_text_fallback(
+    bot, standin, error, blocks
+):
+    standin.error_next("chat.postMessage", error)
     with freeze_time(T0):
+        owe(bot, "test:blocks", "fallback", T0, blocks=blocks)
         bot.tick()
     [message] = standin.messages(GENERAL)
     assert message.text == "fallback" and message.blocks == []
     assert deliveries(bot)["test:blocks"].status == "sent"
 
 
-def test_an_archived_channel_is_set_aside_with_a_log_line(bot, standin, caplog):
-    standin.error_next("chat.postMessage", "is_archived")
-    with freeze_time(T0), caplog.at_level(logging.ERROR):
-        owe(bot, "test:archived", "hello", T0)
+def test_two_ledgers_claiming_at_once_never_both_get_a_delivery(bot, standin, database_url, config):
+    other = create_app(make_settings(database_url, standin), config)
+    claimed: dict[str, list[int]] = {"bot": [], "other": []}
+    try:
+        with freeze_time(T0):
+            for n in range(60):
+                owe(bot, f"test:claim:{n}", f"message {n}", T0)
+
+            def claim_all(name: str, ledger: Ledger) -> None:
+                while True:
+                    _, batch = ledger._claim(limit=7)  # leased, not sent: the next claim moves on
+                    if not batch:
+                        return
+                    claimed[name] += [d.id for d in batch]
+
+            at_once(lambda: claim_all("bot", bot.ledger), lambda: claim_all("other", other.ledger))
+    finally:
+        other.close()
+    both = claimed["bot"] + claimed["other"]
+    assert sorted(both) == sorted(d.id for d in deliveries(bot).values())
+    assert len(set(both)) == len(both) == 60
+
+
+def test_two_ledgers_delivering_at_once_in_small_batches_send_each_once(
+    bot, standin, database_url, config
+):
+    other = create_app(make_settings(database_url, standin), config)
+    try:
+        with freeze_time(T0):
+            for n in range(60):
+                owe(bot, f"test:batches:{n}", f"message {n}", T0)
+            at_once(
+                lambda: bot.ledger.deliver_due(limit=5), lambda: other.ledger.deliver_due(limit=5)
+            )
+    finally:
+        other.close()
+    texts = sorted(m.text for m in standin.messages(GENERAL))
+    assert texts == sorted(f"message {n}" for n in range(60))
+    assert {(d.status, d.attempts) for d in deliveries(bot).values()} == {("sent", 1)}
+
+
+def test_a_rate_limited_fan_out_arrives_once_each_in_one_tick_without_using_attempts(bot, standin):
+    standin.rate_limit("chat.postMessage", 600, burst=2)  # 429 with Retry-After: 1 after two
+    with freeze_time(T0):
+        for n in range(5):
+            owe(bot, f"test:fan:{n}", f"message {n}", T0)
         bot.tick()
+    assert sorted(m.text for m in standin.messages(GENERAL)) == [f"message {n}" for n in range(5)]
+    assert [c.status for c in standin.calls_to("chat.postMessage")].count(429) >= 1
+    assert {(d.status, d.attempts, d.last_error) for d in deliveries(bot).values()} == {
+        ("sent", 1, None)
+    }
+
+
+def test_still_rate_limited_after_the_clients_retries_waits_retry_after_not_an_attempt(
+    bot, standin, caplog
+):
+    standin.fail_next("chat.postMessage", status=429, times=7, retry_after=0)  # 1 + 6 retries
+    with freeze_time(T0) as clock, caplog.at_level(logging.WARNING):
+        owe(bot, "test:limited", "hello", T0)
         bot.tick()
-    assert deliveries(bot)["test:archived"].status == "skipped"
-    assert "test:archived cannot be made: is_archived" in caplog.text
-    assert len(standin.calls_to("chat.postMessage")) == 1
+        delivery = deliveries(bot)["test:limited"]
+        assert (delivery.status, delivery.attempts, delivery.last_error) == (
+            "pending",
+            0,
+            "ratelimited",
+        )
+        assert "test:limited rate limited" in caplog.text
+        assert standin.messages(GENERAL) == []
+
+        clock.tick(dt.timedelta(seconds=15))
+        bot.tick()
+    assert [m.text for m in standin.messages(GENERAL)] == ["hello"]
+    assert [c.status for c in standin.calls_to("chat.postMessage")] == [429] * 7 + [200]
+    delivery = deliveries(bot)["test:limited"]
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+
+@pytest.mark.parametrize("fault", ["503", "connection reset"])
+def test_a_delivery_failing_after_the_clients_retries_stays_pending_and_goes_on_the_next_tick(
+    bot, standin, caplog, fault
+):
+    if fault == "503":
+        standin.fail_next("chat.postMessage", status=503, times=4)  # 1 + 3 retries
+    else:
+        standin.drop_connection_next("chat.postMessage", times=4)
+    # The clock moves on while the tick works, as it does: the failure is recorded a little
+    # after the tick began, and the next tick comes 15 s after that beginning.
+    with freeze_time(T0, tick=True) as clock, caplog.at_level(logging.WARNING):
+        owe(bot, "test:failing", "hello", T0)
+        bot.tick()
+        delivery = deliveries(bot)["test:failing"]
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert delivery.last_error
+        assert "test:failing failed (attempt 1), stays pending" in caplog.text
+        assert standin.messages(GENERAL) == []
+
+        clock.move_to(T0 + dt.timedelta(seconds=15))  # the next tick
+        bot.tick()
+    assert [m.text for m in standin.messages(GENERAL)] == ["hello"]  # once: Slack said it failed
+    assert len(standin.calls_to("chat.postMessage")) == 5
+    delivery = deliveries(bot)["test:failing"]
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 2, None)

@@ -2,13 +2,23 @@
 
 Life of a delivery:
   enqueue()  inside the caller's transaction: INSERT … ON CONFLICT DO NOTHING on `key`.
-  claim      UPDATE … SET lease WHERE id=? AND status='pending' AND lease is free (a
-             compare-and-set that exactly one process wins, on SQLite and PostgreSQL).
+  claim      SELECT the candidates (FOR UPDATE SKIP LOCKED on PostgreSQL, so concurrent
+             claimers neither wait for each other nor see the same row), then UPDATE … SET
+             lease WHERE id IN (…) AND status='pending' AND lease is free (a compare-and-set
+             that exactly one process wins, on SQLite and PostgreSQL).
   send       outside any transaction, through an `Outcome`-returning action.
-  record     sent (with Slack's channel and ts), deferred, retried with backoff, or skipped.
+  record     sent (with Slack's channel and ts), deferred, retried with backoff, held back
+             while Slack rate-limits us, or skipped.
 A process that dies between claim and send leaves a lease that expires; the next tick
 claims the delivery again. Deliveries past `expires_at` are skipped with a log line;
 deliveries sent well after `due_at` are marked late (and say so in the message).
+
+A tick's `deliver_due` claims a batch at a time and keeps going until nothing due is left,
+for at most `budget` seconds (the tick must end well within /healthz's minute). A delivery
+that fails after the client's retries stays pending, with a log line, and is tried again
+on the next tick, then with a growing backoff. One that Slack still rate-limits after the
+client's retries uses no attempt: it is tried again once Retry-After has passed, in the
+same tick when the budget allows.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,7 +45,11 @@ from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
 log = logging.getLogger(__name__)
 
 LATE_AFTER = dt.timedelta(minutes=2)
+FIRST_BACKOFF = dt.timedelta(seconds=10)  # under a tick: the next tick tries again
 MAX_BACKOFF = dt.timedelta(minutes=15)
+CLAIM_BATCH = 50  # deliveries leased at once by deliver_due
+TICK_BUDGET = 30.0  # seconds deliver_due may keep sending (real time)
+MIN_RATE_LIMIT_WAIT = 1.0  # seconds, when Slack's Retry-After says 0
 
 
 @dataclass
@@ -48,6 +63,9 @@ class Outcome:
     permanent_error: str | None = None  # will never succeed: skipped, with an error line
     skip: str | None = None  # no longer wanted (e.g. the incident was updated meanwhile)
     error: str | None = None  # transient: retried with backoff
+    # Slack still answers 429 after the client's retries: seconds it asks us to wait. Not a
+    # failure of the delivery: no attempt is used, and it is tried again after that wait.
+    rate_limited: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,10 +114,26 @@ class Report:
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    rate_limited: list[str] = field(default_factory=list)
+    retry_at: dt.datetime | None = None  # the earliest rate-limited delivery comes free
+
+    def add(self, other: Report) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.deferred += other.deferred
+        self.rate_limited += other.rate_limited
+        self.retry_at = earliest(self.retry_at, other.retry_at)
+
+
+def earliest(*moments: dt.datetime | None) -> dt.datetime | None:
+    return min((m for m in moments if m is not None), default=None)
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    return min(dt.timedelta(seconds=15 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    """How long a delivery that failed `attempts` times waits: 10 s (so the next tick, 15 s
+    on, tries it again), 20 s, 40 s … up to 15 minutes."""
+    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
 class Ledger:
@@ -110,11 +144,13 @@ class Ledger:
         *,
         owner: str | None = None,
         lease: dt.timedelta = dt.timedelta(minutes=5),
+        budget: float = TICK_BUDGET,
     ):
         self.db = db
         self._send = send
         self.owner = owner or f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
+        self.budget = budget
 
     # -- writing -----------------------------------------------------------------
     @staticmethod
@@ -138,17 +174,37 @@ class Ledger:
         )
 
     # -- delivering --------------------------------------------------------------
-    def deliver_due(self, limit: int = 200) -> Report:
-        """Send every delivery that is due now (one tick's work)."""
-        now = clock.now()
-        with self.db.read() as session:
-            ids = session.scalars(
-                select(Delivery.id)
-                .where(Delivery.status == PENDING, Delivery.due_at <= now, self._free(now))
-                .order_by(Delivery.due_at, Delivery.id)
-                .limit(limit)
-            ).all()
-        return self._deliver_ids(ids)
+    def deliver_due(self, limit: int = CLAIM_BATCH) -> Report:
+        """Send what is due now (one tick's work): claim `limit` at a time, until nothing due
+        is left or `budget` seconds have gone. What fails or must wait for another delivery
+        is left to a later tick; what Slack rate-limits is tried again after Retry-After."""
+        report = Report()
+        deadline = clock.real_monotonic() + self.budget
+        held: set[int] = set()  # failed or deferred in this call: a later tick tries them
+        retry_at: dt.datetime | None = None  # rate-limited since the last wait
+        waited = False
+        while clock.real_monotonic() < deadline:
+            token, claimed = self._claim(limit=limit, exclude=held)
+            if not claimed:
+                if retry_at is None or waited:
+                    break
+                # Only rate-limited deliveries are left: wait for them once, in real time
+                # (the wall clock may be frozen in a test: then they wait for a later tick).
+                pause = max((retry_at - clock.now()).total_seconds(), 0.0)
+                if pause > deadline - clock.real_monotonic():
+                    break
+                time.sleep(pause)
+                retry_at, waited = None, True
+                continue
+            waited = False
+            batch = self._deliver_batch(
+                sorted(claimed, key=lambda d: (d.due_at, d.id)), token, deadline
+            )
+            report.add(batch)
+            retry_at = earliest(retry_at, batch.retry_at)
+            later = set(batch.failed) | set(batch.deferred)
+            held.update(d.id for d in claimed if d.key in later)
+        return report
 
     def deliver_keys(self, keys: Iterable[str]) -> Report:
         """Try the given deliveries now, in order (used right after the change that caused them)."""
@@ -169,34 +225,78 @@ class Ledger:
         )
 
     def _deliver_ids(self, ids: Iterable[int]) -> Report:
-        report = Report()
         ids = list(ids)
         if not ids:
-            return report
+            return Report()
         token, claimed = self._claim(ids)
-        for delivery in sorted(claimed, key=lambda d: ids.index(d.id)):
+        order = {delivery_id: n for n, delivery_id in enumerate(ids)}
+        return self._deliver_batch(sorted(claimed, key=lambda d: order[d.id]), token)
+
+    def _deliver_batch(
+        self, claimed: list[Delivery], token: str, deadline: float | None = None
+    ) -> Report:
+        """Send the claimed deliveries in order. None is started once the deadline has
+        passed or half the lease is gone (a send may take a while under rate limits, and
+        must not outlive the lease): those are released for the next claim."""
+        report = Report()
+        stop = clock.real_monotonic() + self.lease.total_seconds() / 2
+        if deadline is not None:
+            stop = min(stop, deadline)
+        for n, delivery in enumerate(claimed):
+            if clock.real_monotonic() >= stop:
+                self._release([d.id for d in claimed[n:]], token)
+                break
             self._deliver_one(delivery, token, report)
         return report
 
-    def _claim(self, ids: list[int]) -> tuple[str, list[Delivery]]:
-        """Lease every delivery of `ids` that is still free, in one statement; the rows
-        another process holds, or that are done, are left alone."""
+    def _claim(
+        self, ids: list[int] | None = None, *, limit: int = CLAIM_BATCH, exclude: Iterable[int] = ()
+    ) -> tuple[str, list[Delivery]]:
+        """Lease the deliveries of `ids` that are still free, or (without `ids`) the next
+        `limit` free ones that are due, in one transaction; rows another process holds, or
+        that are done, are left alone.
+
+        On PostgreSQL the candidates are selected FOR UPDATE SKIP LOCKED: a row another
+        claimer is leasing right now is skipped, not waited for (SQLite ignores the clause;
+        its writers queue for the database's one write lock). The UPDATE is still a
+        compare-and-set on status and lease, so a row leased meanwhile is never taken."""
         now = clock.now()
         token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
+        claimable = and_(Delivery.status == PENDING, Delivery.due_at <= now, self._free(now))
+        candidates = select(Delivery.id).where(claimable)
+        if ids is not None:
+            candidates = candidates.where(Delivery.id.in_(ids))
+        else:
+            exclude = list(exclude)
+            if exclude:
+                candidates = candidates.where(Delivery.id.not_in(exclude))
+            candidates = candidates.order_by(Delivery.due_at, Delivery.id).limit(limit)
         with self.db.session(background=True) as session:
+            chosen = session.scalars(candidates.with_for_update(skip_locked=True)).all()
+            if not chosen:
+                return token, []
             session.execute(
                 update(Delivery)
-                .where(
-                    Delivery.id.in_(ids),
-                    Delivery.status == PENDING,
-                    Delivery.due_at <= now,
-                    self._free(now),
-                )
+                .where(Delivery.id.in_(chosen), claimable)
                 .values(lease_owner=token, lease_until=now + self.lease)
                 .execution_options(synchronize_session=False)
             )
-            claimed = list(session.scalars(select(Delivery).where(Delivery.lease_owner == token)))
+            claimed = list(
+                session.scalars(
+                    select(Delivery).where(Delivery.id.in_(chosen), Delivery.lease_owner == token)
+                )
+            )
         return token, claimed
+
+    def _release(self, ids: list[int], token: str) -> None:
+        """Give back leases taken but not used."""
+        with self.db.session(background=True) as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.lease_owner == token)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     @retry(
         retry=retry_if_exception_type(OperationalError),
@@ -256,6 +356,23 @@ class Ledger:
             log.info("delivery %s skipped: %s", delivery.key, outcome.skip)
             self._finish(delivery.id, token, status=SKIPPED, last_error=outcome.skip)
             report.skipped.append(delivery.key)
+        elif outcome.rate_limited is not None:
+            wait = max(outcome.rate_limited, MIN_RATE_LIMIT_WAIT)
+            retry_at = now + dt.timedelta(seconds=wait)
+            log.warning(
+                "delivery %s rate limited by Slack after the client's retries; stays pending, "
+                "tried again in %.0f s (no attempt used)",
+                delivery.key,
+                wait,
+            )
+            self._finish(
+                delivery.id,
+                token,
+                next_attempt_at=retry_at,
+                last_error=outcome.error or "ratelimited",
+            )
+            report.rate_limited.append(delivery.key)
+            report.retry_at = earliest(report.retry_at, retry_at)
         elif outcome.permanent_error:
             log.error("delivery %s cannot be made: %s", delivery.key, outcome.permanent_error)
             self._finish(

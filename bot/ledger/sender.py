@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
-from bot.slack_client import make_webhook_client
+from bot.slack_client import make_webhook_client, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ class SlackSender:
             return Outcome(error=f"response_url: {exc}")
         if response.status_code == 404:
             return Outcome(permanent_error="response_url expired")
+        if response.status_code == 429:
+            return Outcome(error="ratelimited", rate_limited=retry_after(response.headers))
         if response.status_code >= 400:
             return Outcome(error=f"response_url answered {response.status_code}")
         return Outcome(sent=True)
@@ -121,6 +123,9 @@ class SlackSender:
             response = self.client.api_call(method, json=payload)
         except SlackApiError as exc:
             error = str(exc.response.get("error", exc.response.status_code))
+            if exc.response.status_code == 429 or error == "ratelimited":
+                # Still limited after slack-sdk's retries: not a failure of the delivery.
+                return Outcome(error="ratelimited", rate_limited=retry_after(exc.response.headers))
             if error == "not_in_channel" and not joined and payload.get("channel"):
                 try:
                     self.client.conversations_join(channel=payload["channel"])
