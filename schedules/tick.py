@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot import clock
+from bot.catch_up import record_tick
 from bot.logs import log_context
 from bot.loop.due import enqueue_loop
 from bot.standby.due import enqueue_standby
@@ -17,16 +18,21 @@ log = logging.getLogger(__name__)
 
 
 def run_tick(bot: OpsBot) -> None:
+    """One tick; once it has completed, it is recorded in the database (`record_tick`), so
+    that the web processes' /healthz can report when the clock last ticked."""
     with log_context(job=f"tick@{clock.now():%Y-%m-%dT%H:%M:%SZ}"):
         bot.incidents.enqueue_update_reminders()
         enqueue_standby(bot.standby)
         enqueue_loop(bot.loop)
         bot.escalations.step_due()
         report = bot.ledger.deliver_due()
-        if report.sent or report.failed or report.skipped:
+        if report.sent or report.failed or report.skipped or report.rate_limited:
             log.info(
-                "tick: %d sent, %d failed (will retry), %d skipped",
+                "tick: %d sent, %d failed (will retry), %d held back by Slack's rate limit, "
+                "%d skipped",
                 len(report.sent),
                 len(report.failed),
+                len(report.rate_limited),
                 len(report.skipped),
             )
+        record_tick(bot.db)

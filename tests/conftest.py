@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,14 @@ def config() -> OrgConfig:
 
 @pytest.fixture
 def standin(config: OrgConfig) -> Iterator[SlackStandIn]:
+    with make_standin(config) as fake:
+        yield fake
+
+
+@contextmanager
+def make_standin(config: OrgConfig) -> Iterator[SlackStandIn]:
+    """The Web API stand-in with the test users, #incidents, #general and the channels the
+    configuration names."""
     with SlackStandIn() as fake:
         for user_id, name in USERS.items():
             fake.add_user(user_id, name)
@@ -77,11 +86,41 @@ def make_settings(database_url: str, standin: SlackStandIn) -> Settings:
 
 
 POSTGRES_SCHEMA = f"opsbot_test_{os.getpid()}"  # one per test run: runs may overlap
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_postgres: dict[str, str | None] = {}
+
+
+def postgres_base_url() -> tuple[str | None, str]:
+    """The PostgreSQL database the suite runs on besides SQLite: OPSBOT_TEST_POSTGRES_URL,
+    by default the local server's `test` database. (None, why) when it is set to `off` or
+    nothing answers there; checked once a run."""
+    if not _postgres:
+        url = os.environ.get("OPSBOT_TEST_POSTGRES_URL", POSTGRES_DEFAULT).strip()
+        _postgres["url"], _postgres["why"] = url, ""
+        if url.lower() in ("", "off"):
+            _postgres["url"], _postgres["why"] = None, "OPSBOT_TEST_POSTGRES_URL is off"
+        else:
+            from sqlalchemy import create_engine
+
+            engine = create_engine(url, connect_args={"connect_timeout": 3})
+            try:
+                with engine.connect():
+                    pass
+            except Exception as exc:  # noqa: BLE001 - any failure means: skip, saying why
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                _postgres["url"] = None
+                _postgres["why"] = (
+                    f"PostgreSQL is not reachable at {url} ({type(exc).__name__}: {first}); "
+                    "set OPSBOT_TEST_POSTGRES_URL to a reachable database, or to `off`"
+                )
+            finally:
+                engine.dispose()
+    return _postgres["url"], _postgres["why"] or ""
 
 
 def fresh_postgres(base_url: str) -> str:
-    """An empty schema of this test run's own in the PostgreSQL database at `base_url`
-    (OPSBOT_TEST_DATABASE_URL), and a URL whose connections use it."""
+    """An empty schema of this test run's own in the PostgreSQL database at `base_url`,
+    and a URL whose connections use it."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(base_url)
@@ -96,8 +135,8 @@ def fresh_postgres(base_url: str) -> str:
 @pytest.fixture(scope="session", autouse=True)
 def drop_postgres_schema() -> Iterator[None]:
     yield
-    base_url = os.environ.get("OPSBOT_TEST_DATABASE_URL", "")
-    if base_url.startswith("postgresql"):
+    base_url = _postgres.get("url")
+    if base_url:
         from sqlalchemy import create_engine, text
 
         engine = create_engine(base_url)
@@ -106,15 +145,23 @@ def drop_postgres_schema() -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: every test that uses one runs on a SQLite file and on PostgreSQL
+    (skipped, saying why, where none is reachable)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'opsbot.db'}"
+    base_url, why = postgres_base_url()
+    if base_url is None:
+        pytest.skip(why)
+    return fresh_postgres(base_url)
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A migrated, empty database: a SQLite file, or PostgreSQL when
-    OPSBOT_TEST_DATABASE_URL names one."""
-    url = os.environ.get("OPSBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'opsbot.db'}"
-    if url.startswith("postgresql"):
-        url = fresh_postgres(url)
-    upgrade(url)
-    return url
+def database_url(empty_database_url: str) -> str:
+    """A migrated, empty database, on SQLite and on PostgreSQL (see empty_database_url)."""
+    upgrade(empty_database_url)
+    return empty_database_url
 
 
 @pytest.fixture

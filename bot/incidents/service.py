@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import clock
@@ -39,6 +40,11 @@ class Actor:
     user_id: str
     channel_id: str | None = None  # where the command was typed
     response_url: str | None = None
+
+
+def already_declared(incident: Incident) -> Result:
+    """The answer to a declare seen before (a modal submitted twice, Slack's retry)."""
+    return Result(incident, f"{incident.ref} is already declared.", changed=False)
 
 
 class IncidentService:
@@ -172,11 +178,31 @@ class IncidentService:
         if team_id is None:  # the declarer's team, when they belong to exactly one
             theirs = [t.id for t in self.config.teams if actor.user_id in t.members]
             team_id = theirs[0] if len(theirs) == 1 else None
+        try:
+            return self._declare(actor, title, severity, key, team_id, description)
+        except IntegrityError:
+            # The same request (Slack's retry) reached another replica, which declared it
+            # a moment before this one could: answer as for any repeat.
+            with self.db.read() as session:
+                existing = session.scalar(select(Incident).where(Incident.declare_key == key))
+            if existing is None:
+                raise
+            return already_declared(existing)
+
+    def _declare(
+        self,
+        actor: Actor,
+        title: str,
+        severity: str,
+        key: str,
+        team_id: str | None,
+        description: str,
+    ) -> Result:
         now = clock.now()
         with self.db.session() as session:
             existing = session.scalar(select(Incident).where(Incident.declare_key == key))
             if existing is not None:
-                return Result(existing, f"{existing.ref} is already declared.", changed=False)
+                return already_declared(existing)
             incident = Incident(
                 declare_key=key,
                 title=title,
