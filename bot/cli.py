@@ -13,6 +13,7 @@ from bot.config import ConfigError, load_config
 from bot.manifest import add_parser as add_manifest_parser
 from bot.settings import Settings, SettingsError, load_settings
 from bot.shell import add_parser as add_shell_parser
+from schedules.watchdog import STALE_AFTER, STUCK_EXIT
 
 log = logging.getLogger("opsbot")
 
@@ -82,12 +83,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_clock(_args: argparse.Namespace) -> int:
+def cmd_clock(args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.db.migrate import upgrade
     from bot.logs import setup_logging
     from bot.web import exit_on_sigterm
-    from schedules import build_scheduler
+    from schedules import TICK_SECONDS, build_scheduler
+    from schedules.watchdog import TickWatch, start_watchdog
 
     settings, config = _load("SLACK_BOT_TOKEN")
     setup_logging(settings.opsbot_log_format)
@@ -96,8 +98,10 @@ def cmd_clock(_args: argparse.Namespace) -> int:
     try:
         upgrade(settings.database_url)
         bot = create_app(settings, config)  # type: ignore[arg-type]
-        scheduler = build_scheduler(bot, blocking=True)
-        log.info("opsbot clock started")
+        watch = TickWatch(args.stale_after, TICK_SECONDS)
+        scheduler = build_scheduler(bot, blocking=True, watch=watch)
+        start_watchdog(watch)
+        log.info("opsbot clock started (exits if its tick is stuck for %g s)", args.stale_after)
         try:
             scheduler.start()
         finally:
@@ -110,6 +114,16 @@ def cmd_clock(_args: argparse.Namespace) -> int:
             bot.close()
         log.info("opsbot clock stopped")
     return 0
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return seconds
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -223,7 +237,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default $PORT or 3000)")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler here")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("clock", help="the scheduler alone").set_defaults(func=cmd_clock)
+    clock_parser = sub.add_parser(
+        "clock",
+        help="the scheduler alone",
+        description="Run the scheduler alone (the Procfile's clock). A watchdog ends the "
+        f"process with status {STUCK_EXIT} when the tick is stuck, so that the platform "
+        "restarts it: when the tick's thread has not moved for --stale-after seconds, or no "
+        "tick has started for that long after one was due.",
+    )
+    clock_parser.add_argument(
+        "--stale-after",
+        type=_seconds,
+        default=STALE_AFTER,
+        metavar="SECONDS",
+        help=f"how long the tick may be stuck before the clock exits (default {STALE_AFTER:g})",
+    )
+    clock_parser.set_defaults(func=cmd_clock)
     db = sub.add_parser("db", help="database commands")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply database migrations").set_defaults(func=cmd_db_upgrade)

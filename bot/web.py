@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import clock
+from bot.catch_up import last_tick
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
 
 log = logging.getLogger(__name__)
 
-# Four missed ticks (the tick runs every 15 s) and this process's scheduler counts as stuck.
+# Four missed ticks (the tick runs every 15 s) and a scheduler counts as stale.
 STALE_TICK = dt.timedelta(seconds=60)
 
 StartResponse = Callable[..., Any]
@@ -43,7 +44,9 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
         if path == "/slack/events":
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
-            return slack(environ, start_response)
+            # Slack times this answer (the ack): work after acks gives way meanwhile.
+            with bot.give_way.answering():
+                return slack(environ, start_response)
         if path == "/healthz":
             return healthz(bot, start_response)
         if path.startswith("/calendar/"):
@@ -54,12 +57,28 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
 
 
 def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
+    """200 while the database answers; 503 when it does not, or when this process runs the
+    scheduler and it has not ticked for STALE_TICK (restarting this process fixes that).
+
+    A process without a scheduler (the Procfile's web) reports the clock's last tick from
+    the database, `"clock": {"last_tick", "age_seconds", "state": "ticking"|"stale"}`, once
+    any tick has been recorded, but does not fail on a stale one: restarting the web would
+    not fix the clock (which ends itself when stuck, see schedules/watchdog.py), and the
+    Slack app would go down with it."""
     try:
         bot.db.ping()
+        clock_tick = last_tick(bot.db) if bot.scheduler_since is None else None
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         log.warning("health check: database does not answer: %s", exc)
         return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
     body: dict[str, Any] = {"ok": True, "database": "up"}
+    if clock_tick is not None:
+        age = max(clock.now() - clock_tick, dt.timedelta(0))
+        body["clock"] = {
+            "last_tick": clock_tick.isoformat(),
+            "age_seconds": int(age.total_seconds()),
+            "state": "stale" if age > STALE_TICK else "ticking",
+        }
     if bot.last_tick is not None:
         body["last_tick"] = bot.last_tick.isoformat()
     if bot.scheduler_since is not None:

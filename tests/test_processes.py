@@ -1,5 +1,6 @@
 """`opsbot serve` and `opsbot clock` as real processes: migrate at start, answer signed
-requests, stop cleanly on SIGTERM."""
+requests, stop cleanly on SIGTERM; a stuck clock ends itself, and the web's /healthz reports
+the clock's last tick."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -80,7 +82,7 @@ def test_serve_migrates_answers_signed_requests_and_stops_on_sigterm(tmp_path, s
         reply = slack.command(
             "/incident", "declare sev2 From a real process", user=ALICE, channel=GENERAL
         )
-        assert reply.status == 200 and "Declared INC-1" in reply.text
+        assert reply.status == 200  # the ack; its wording is test_incident_declare's business
         standin.wait_for_call("conversations.create")
         standin.wait_for(lambda: len(standin.messages("C0INCIDENT")) == 1)
     finally:
@@ -106,6 +108,90 @@ def test_clock_runs_the_tick_and_stops_on_sigterm(tmp_path, standin):
     code, log = stop(process)
     assert code == 0, log
     assert "opsbot clock stopped" in log
+
+
+def test_web_reports_the_clocks_last_tick(tmp_path, standin):
+    """The Procfile's pair on one database: the web (no scheduler) shows in /healthz when
+    the clock last completed a tick."""
+    env = environment(tmp_path, standin)
+    port = free_port()
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "clock"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    web = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-scheduler"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        body = wait_healthy(url, web)
+        for _ in range(600):  # the clock's first tick runs as soon as it has started (30 s)
+            if "clock" in body or clock.poll() is not None:
+                break
+            time.sleep(0.05)  # waiting for a process to start, not controlling time
+            body = wait_healthy(url, web)
+        assert body["ok"] is True and body["database"] == "up"
+        assert body["clock"]["state"] == "ticking" and 0 <= body["clock"]["age_seconds"] < 60
+        assert "scheduler" not in body and "last_tick" not in body  # the web has none of its own
+    finally:
+        web_code, _ = stop(web)
+        clock_code, clock_log = stop(clock)
+    assert (web_code, clock_code) == (0, 0), clock_log
+
+
+def enqueue_message_due_now(database_url: str) -> None:
+    """A delivery the clock's first tick sends at once: a plain chat.postMessage."""
+    import datetime as dt
+
+    from bot.db.engine import Database
+    from bot.db.migrate import upgrade
+    from bot.ledger import Due, Ledger
+
+    upgrade(database_url)
+    db = Database(database_url)
+    due = Due(
+        "test:stuck-clock",
+        "test",
+        "chat.postMessage",
+        {"channel": GENERAL, "text": "Is anybody there?"},
+        due_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
+    )
+    with db.session() as session:
+        Ledger.enqueue(session, due)
+    db.dispose()
+
+
+def test_a_stuck_clock_exits_so_that_the_platform_restarts_it(tmp_path, standin):
+    """A Web API that accepts connections but never answers: the first tick waits on its
+    socket without moving, and the watchdog ends the clock with status 3 (a real clock gets
+    --stale-after 120; this one 1 s, so that the test takes seconds)."""
+    env = environment(tmp_path, standin)
+    enqueue_message_due_now(env["DATABASE_URL"])
+    with closing(socket.socket()) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel accepts connections; nobody ever reads or answers
+        env["SLACK_API_URL"] = f"http://127.0.0.1:{silent.getsockname()[1]}/api/"
+        started = time.monotonic()
+        clock = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "clock", "--stale-after", "1"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _, log = clock.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            code, log = stop(clock)
+            pytest.fail(f"a stuck clock did not exit (SIGTERM: {code}):\n{log[-6000:]}")
+    assert clock.returncode == 3, log
+    assert time.monotonic() - started < 14  # before the Web API call's own 15 s timeout
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    [stuck] = [line for line in lines if line["level"] == "critical"]
+    assert stuck["message"].startswith("opsbot clock is stuck (the tick has not moved for")
+    assert "it waits in readinto (" in stuck["message"]  # reading the answer that never comes
+    assert "opsbot clock stopped" not in log  # it ended at once, without waiting for the tick
 
 
 def test_serve_in_socket_mode_names_the_setting_when_slack_refuses(tmp_path, standin):
