@@ -19,7 +19,7 @@ from bot.config import OrgConfig, load_config
 from bot.db.engine import Database
 from bot.escalation.renderers import escalation_renderers
 from bot.escalation.service import EscalationService
-from bot.executor import TrackedExecutor
+from bot.executor import GiveWay, TrackedExecutor
 from bot.incidents.deliveries import INVITE, PROVISION
 from bot.incidents.provision import Provisioner
 from bot.incidents.renderers import incident_renderers
@@ -55,6 +55,8 @@ class OpsBot:
     last_tick: dt.datetime | None = field(default=None)
     # Set when this process runs the scheduler: /healthz then fails if ticks stop.
     scheduler_since: dt.datetime | None = field(default=None)
+    # The requests being answered; the work after acks gives way to them.
+    give_way: GiveWay = field(default_factory=GiveWay)
 
     def tick(self) -> None:
         """One scheduler tick: ask the domain what is due, hand it to the ledger."""
@@ -69,11 +71,13 @@ class OpsBot:
         return make_wsgi_app(self)
 
     def later(self, fn: Callable[..., object], *args: object) -> None:
-        """Run Slack work after the ack, off the listeners' pool."""
+        """Run Slack work after the ack, off the listeners' pool, giving way to the requests
+        being answered (GiveWay)."""
 
         def run() -> None:
             try:
-                fn(*args)
+                with self.give_way.background():
+                    fn(*args)
             except Exception:
                 log.exception("work after the ack failed")
 

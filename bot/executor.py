@@ -1,12 +1,15 @@
 """Thread pools that can tell when they are idle: one for Bolt's listeners (which ack), one
 for the Web API work that follows an ack, so that an ack never queues behind slow Slack
-calls or a 429's Retry-After. Tests, the shell and a clean shutdown wait on them."""
+calls or a 429's Retry-After. Tests, the shell and a clean shutdown wait on them. And
+`GiveWay`, so that the work after acks does not slow the acks of a burst down."""
 
 from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -38,3 +41,45 @@ class TrackedExecutor(ThreadPoolExecutor):
     def busy(self) -> bool:
         with self._idle:
             return self._running > 0
+
+
+class GiveWay:
+    """Lets work nobody is waiting for (the Web API work after an ack) give way to the
+    requests this process is answering, which Slack times: in one interpreter every thread
+    that runs Python slows the others, so a burst of acks would otherwise queue for the
+    interpreter behind the work the burst itself caused.
+
+    Requests are counted while they are answered (`answering`). Background work starts
+    (`background`) at once when none is; while they keep coming, it waits for a moment
+    without one, at most `patience` seconds, and then starts only when no other background
+    work is running, so it always moves, one piece at a time."""
+
+    def __init__(self, patience: float = 0.25):
+        self.patience = patience
+        self._changed = threading.Condition()
+        self._answering = 0
+        self._running = 0
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        with self._changed:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._answering -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._answering == 0, timeout=self.patience)
+            self._changed.wait_for(lambda: self._answering == 0 or self._running == 0)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()

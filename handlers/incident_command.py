@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import clock
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
+from bot.escaping import escape
 from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
@@ -54,15 +55,12 @@ def register(bot: OpsBot) -> None:
                     view=render.declare_modal(bot.config, metadata),
                 )
             case "declare":
-                result = service.declare(
-                    actor,
-                    title=cmd.title,
-                    severity=cmd.severity or "sev3",
-                    key=f"command:{command['trigger_id']}",
-                )
-                paging = page_on_declare(bot, result, actor, wanted=False)
-                ack(**ephemeral(f":rotating_light: {result.message} Creating its channel…{paging}"))
-                bot.deliver_soon(result.deliveries)
+                # Ack first: under load the write waits its turn at the database, and Slack
+                # must not wait for it. The number follows through the response_url.
+                severity = cmd.severity or "sev3"
+                ack(**ephemeral(f":hourglass: {declaring(severity, cmd.title)}"))
+                key = f"command:{command['trigger_id']}"  # Slack's retry declares nothing more
+                bot.later(declare_after_ack, bot, actor, cmd.title, severity, key, respond)
             case "update":
                 finish(
                     ack,
@@ -102,6 +100,43 @@ def register(bot: OpsBot) -> None:
 
     def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
         ack(**ephemeral(result.message))
+        bot.deliver_soon(result.deliveries)
+
+
+DECLARE_FAILED = "Something went wrong while declaring; see `/incident list` before trying again."
+
+
+def declaring(severity: str, title: str) -> str:
+    """The ack of `/incident declare [sevN] TITLE`, before the incident exists."""
+    return f"Declaring a {severity} incident: {escape(title)}…"
+
+
+def declare_after_ack(
+    bot: OpsBot, actor: Actor, title: str, severity: str, key: str, respond: Any
+) -> None:
+    """The work of `/incident declare [sevN] TITLE` once Slack has its ack: record the
+    incident (once per `key`), page when its severity always pages, tell the declarer its
+    number (or why not) through the response_url, then send what it owes Slack."""
+    try:
+        result = bot.incidents.declare(actor, title=title, severity=severity, key=key)
+    except Refusal as exc:
+        respond(**ephemeral(f":warning: {exc}"))
+        return
+    except Exception:
+        log.exception("declaring an incident failed")
+        respond(**ephemeral(f":x: {DECLARE_FAILED}"))
+        return
+    try:
+        paging = page_on_declare(bot, result, actor, wanted=False)
+    except Exception:  # the incident is declared: say so, and that paging failed
+        log.exception("paging on declare failed for %s", result.incident.ref)
+        paging = " Paging standby failed; page with `/incident escalate`."
+    try:
+        if result.changed:
+            respond(**ephemeral(f":rotating_light: {result.message} Creating its channel…{paging}"))
+        else:
+            respond(**ephemeral(result.message))
+    finally:
         bot.deliver_soon(result.deliveries)
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 from sqlalchemy import func, select
 
+from bot.executor import GiveWay
 from bot.incidents.models import Incident, IncidentEvent
+from bot.incidents.service import IncidentError
 from tests.conftest import ALICE, BOB, DAVE, GENERAL, INCIDENTS
 
 
@@ -18,8 +22,9 @@ def incidents(bot) -> list[Incident]:
 def test_one_line_declare_creates_channel_card_announcement_and_reply(slack, standin, bot):
     reply = slack.command("declare sev2 Checkout is slow", user=ALICE, channel=GENERAL)
 
+    # the ack comes before the incident exists; its number follows through the response_url
     assert reply.status == 200
-    assert "Declared INC-1" in reply.text
+    assert "Declaring a sev2 incident: Checkout is slow" in reply.text
     [incident] = incidents(bot)
     assert (incident.severity, incident.status, incident.declared_by) == (
         "sev2",
@@ -47,9 +52,10 @@ def test_one_line_declare_creates_channel_card_announcement_and_reply(slack, sta
     assert f"<#{channel.id}>" in announcement.visible_text  # links the channel, created first
     assert announcement.text  # a plain-text fallback beside the blocks
 
-    [response] = standin.responses()
-    assert response["response_type"] == "ephemeral"
-    assert f"<#{channel.id}>" in response["text"]
+    declared, joined = standin.responses()  # the number at once, the channel once it exists
+    assert declared["response_type"] == joined["response_type"] == "ephemeral"
+    assert declared["text"].startswith(":rotating_light: Declared INC-1. Creating its channel")
+    assert f"<#{channel.id}>" in joined["text"]
 
 
 def test_default_severity_is_sev3_and_numbers_are_sequential(slack, bot):
@@ -109,6 +115,48 @@ def test_slack_retry_of_the_same_command_declares_once(slack, standin, bot):
     assert first.status == again.status == 200
     assert len(incidents(bot)) == 1
     assert len(standin.messages(INCIDENTS)) == 1
+    texts = [r["text"] for r in standin.responses()]
+    assert sum("Declared INC-1." in t for t in texts) == 1
+    assert "INC-1 is already declared." in texts  # the retry's answer, once it was handled
+
+
+def test_the_ack_escapes_the_title(slack):
+    reply = slack.command("declare <!channel> checkout is down")
+    assert "<!channel>" not in reply.text and "&lt;!channel&gt;" in reply.text
+
+
+def test_a_refusal_after_the_ack_reaches_the_declarer(slack, standin, bot, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise IncidentError("Declaring is paused for maintenance.")
+
+    monkeypatch.setattr(bot.incidents, "declare", refuse)
+    reply = slack.command("declare sev2 Checkout is slow")
+    assert reply.status == 200 and "Declaring" in reply.text
+    [response] = standin.responses()
+    assert (response["text"], response["response_type"]) == (
+        ":warning: Declaring is paused for maintenance.",
+        "ephemeral",
+    )
+    assert incidents(bot) == []
+
+
+def test_a_failure_after_the_ack_is_not_silence(slack, standin, bot, monkeypatch, caplog):
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(bot.incidents, "declare", fail)
+    slack.command("declare sev2 Checkout is slow")
+    [response] = standin.responses()
+    assert response["text"].startswith(":x: Something went wrong while declaring")
+    assert "declaring an incident failed" in caplog.text
+
+
+def test_a_sev1_pages_on_declare_and_says_so_after_the_ack(slack, standin, bot):
+    reply = slack.command("declare sev1 Payments failing")
+    assert "Declaring a sev1 incident" in reply.text
+    [declared, *_] = standin.responses()
+    assert declared["text"].startswith(":rotating_light: Declared INC-1. Creating its channel…")
+    assert "Paged <@U0LEAD001> on Platform standby for INC-1." in declared["text"]
 
 
 def test_taken_channel_name_gets_another_name_never_the_existing_channel(slack, standin, bot):
@@ -140,3 +188,45 @@ def test_declare_modal_metadata_is_json_with_the_channel(slack, standin):
     slack.command("declare", channel=GENERAL)
     [opened] = standin.calls_to("views.open")
     assert json.loads(opened.arg("view")["private_metadata"])["channel"] == GENERAL
+
+
+def test_the_ack_does_not_wait_for_the_database(slack, standin, bot, monkeypatch):
+    release = threading.Event()
+    declare = bot.incidents.declare
+
+    def slow_declare(*args, **kwargs):
+        assert release.wait(10), "never released"
+        return declare(*args, **kwargs)
+
+    monkeypatch.setattr(bot.incidents, "declare", slow_declare)
+    # sent as Slack sends it, without waiting for the work after the ack
+    reply = slack.requests.command(
+        "/incident", "declare sev2 Slow database", user=ALICE, channel=GENERAL
+    )
+    assert reply.status == 200 and "Declaring a sev2 incident: Slow database" in reply.text
+    assert incidents(bot) == [] and standin.responses() == []
+    release.set()
+    assert bot.wait_idle(timeout=30)
+    assert standin.responses()[0]["text"].startswith(":rotating_light: Declared INC-1.")
+
+
+def test_work_after_acks_gives_way_to_requests_being_answered():
+    give_way = GiveWay(patience=0.05)
+    second_started = threading.Event()
+
+    def second() -> None:
+        with give_way.background():
+            second_started.set()
+
+    with give_way.answering():
+        begun = time.monotonic()
+        with give_way.background():  # requests keep coming: it waits for a lull, in vain
+            assert time.monotonic() - begun >= 0.05
+            thread = threading.Thread(target=second)
+            thread.start()
+            assert not second_started.wait(0.2)  # then one piece at a time
+        assert second_started.wait(5)  # the first one finished: the next goes
+        thread.join()
+    begun = time.monotonic()
+    with give_way.background():  # no request being answered: at once
+        assert time.monotonic() - begun < 0.05
