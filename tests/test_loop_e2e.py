@@ -260,3 +260,101 @@ def test_an_admin_posts_the_digest_early_and_it_is_not_posted_again(slack, bot, 
     assert "posted already" in reply.text
     at(bot, clock, jst(11, 26, 9, 0), ticks=2)
     assert len(digests(standin)) == 1
+
+
+def test_the_prompt_shows_the_answer_once_given_and_the_latest_edit(slack, bot, standin, clock):
+    at(bot, clock, jst(11, 23, 10, 0))
+    [prompt] = prompts(standin, PAY)
+    assert "Answered" not in prompt.visible_text
+
+    at(bot, clock, jst(11, 23, 11, 0))
+    answer(slack, PAY, open_modal(slack, standin, PAY), working_on="Checkout v2 <!here>")
+    [prompt] = prompts(standin, PAY)  # the same DM, edited: no new message
+    assert prompt.edited
+    assert f"Answered* by <@{PAY}> Mon 23 Nov 11:00 JST" in prompt.visible_text
+    assert "Checkout v2 &lt;!here&gt;" in prompt.visible_text
+    labels = [
+        e["text"]["text"] for b in prompt.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert labels == ["Edit update"]
+
+    at(bot, clock, jst(11, 23, 12, 0))
+    answer(slack, PAY, open_modal(slack, standin, PAY), working_on="Checkout v3", status="blocked")
+    [prompt] = prompts(standin, PAY)
+    assert "Checkout v3" in prompt.visible_text and "Checkout v2" not in prompt.visible_text
+    assert "Mon 23 Nov 12:00 JST" in prompt.visible_text
+
+
+def test_an_answer_before_any_prompt_was_sent_edits_nothing(slack, bot, standin, clock):
+    at(bot, clock, jst(11, 23, 9, 0))
+    answer(slack, SEARCH, open_modal(slack, standin, SEARCH), working_on="Early bird")
+    assert "Saved *Search*'s update" in standin.messages(SEARCH)[-1].text
+    assert prompts(standin, SEARCH) == [] and standin.calls_to("chat.update") == []
+    with bot.db.read() as session:
+        kinds = session.scalars(select(Delivery.kind).where(Delivery.status == "pending")).all()
+    assert "loop_prompt_update" not in kinds
+
+
+@pytest.mark.parametrize(
+    ("started", "prompted"),
+    [(jst(11, 24, 12, 0), True), (jst(11, 26, 9, 30), False), (jst(11, 23, 10, 0), True)],
+)
+def test_a_bot_first_started_mid_week_asks_for_this_weeks_updates_until_the_digest(
+    bot, standin, clock, started, prompted
+):
+    at(bot, clock, started, ticks=2)
+    at(bot, clock, started + dt.timedelta(minutes=15))
+    assert len(prompts(standin, PAY)) == (1 if prompted else 0)
+    if prompted:
+        assert "2026-W48" in prompts(standin, PAY)[0].visible_text
+        assert len(prompts(standin, SEARCH)) == 1 and len(prompts(standin, MOBILE)) == 1
+
+
+def digest_id(bot) -> int:
+    with bot.db.read() as session:
+        return session.scalar(select(Delivery.id).where(Delivery.key == "loop:2026-W48:digest"))
+
+
+def test_no_update_is_saved_while_the_digest_is_going_out(
+    slack, bot, standin, clock, database_url, config
+):
+    """An update saved between the digest being built and it being recorded sent would be
+    missing from it: while a scheduler holds the digest, the week is closed."""
+    at(bot, clock, jst(11, 23, 10, 0))
+    sender = create_app(make_settings(database_url, standin), config, owner="sending")
+    try:
+        clock.move_to(jst(11, 26, 9, 0))
+        from bot.loop.due import enqueue_loop
+
+        enqueue_loop(bot.loop)
+        view = open_modal(slack, standin, PAY)  # opened before the digest goes out...
+        _, claimed = sender.ledger._claim([digest_id(bot)])  # being rendered and sent now
+        assert [d.key for d in claimed] == ["loop:2026-W48:digest"]
+        reply = answer(slack, PAY, view, working_on="Too late")  # ...submitted meanwhile
+        assert "posted already (or going out now)" in json.dumps(reply.json())
+        again = slack.command("update", user=PAY, command="/lol")
+        assert "posted already" in again.text
+        with bot.db.read() as session:
+            assert session.scalars(select(LoopUpdate)).all() == []
+    finally:
+        sender.close()
+
+
+def test_a_digest_is_not_claimed_while_an_update_is_being_saved(bot, standin, clock, database_url):
+    """The other order: an update's transaction holds the digest's row, so a scheduler
+    skips it until the update is committed, and the digest then includes it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("on SQLite writers take turns: the claim would wait for the update")
+    from bot.loop.service import is_closed
+
+    at(bot, clock, jst(11, 23, 10, 0))
+    clock.move_to(jst(11, 26, 9, 0))
+    from bot.loop.due import enqueue_loop
+
+    enqueue_loop(bot.loop)
+    with bot.db.session() as saving:
+        assert not is_closed(saving, "2026-W48", hold=True)
+        _, claimed = bot.ledger._claim([digest_id(bot)])
+        assert claimed == []  # skipped, not waited for
+    _, claimed = bot.ledger._claim([digest_id(bot)])
+    assert [d.key for d in claimed] == ["loop:2026-W48:digest"]

@@ -16,14 +16,31 @@ def digest_key(week: str) -> str:
     return f"loop:{week}:digest"
 
 
+def prompt_key(week: str, team_id: str) -> str:
+    return f"loop:{week}:prompt:{team_id}"
+
+
 def prompt(week: LoopWeek, team: Team) -> Due:
     return Due.rendered(
-        f"loop:{week.id}:prompt:{team.id}",
+        prompt_key(week.id, team.id),
         "loop_prompt",
         "loop.prompt",
         {"week": week.id, "team_id": team.id},
         to=team.pm,
         due_at=week.prompt_at,
+        expires_at=week.digest_at,
+    )
+
+
+def prompt_answered(week: LoopWeek, team: Team, update_id: int) -> Due:
+    """The week's prompt DM edited to show the answer (after each submission)."""
+    return Due.rendered(
+        f"{prompt_key(week.id, team.id)}:answered:{update_id}",
+        "loop_prompt_update",
+        "loop.prompt",
+        {"week": week.id, "team_id": team.id, "edit": True},
+        edits=prompt_key(week.id, team.id),
+        due_at=clock.now(),
         expires_at=week.digest_at,
     )
 

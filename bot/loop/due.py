@@ -19,11 +19,17 @@ LOOKBACK_LIMIT = dt.timedelta(days=8)
 STATE = "loop_tick"
 
 
-def owed(service: LoopService, since: dt.datetime, now: dt.datetime) -> list[Due]:
-    """Deliveries whose moment falls in [since, now], for this week and the one before."""
+def owed(
+    service: LoopService, since: dt.datetime, now: dt.datetime, *, first: bool = False
+) -> list[Due]:
+    """Deliveries whose moment falls in [since, now], for this week and the one before. On
+    the `first` tick a loop ever has, this week's prompts are owed too while its digest is
+    ahead: a bot started on a Tuesday still asks for this week's updates."""
     config = service.config
     this = current_week(config, now)
     dues: list[Due] = []
+    if first and this.prompt_at < since and now < this.digest_at:
+        dues += [out.prompt(this, team) for team in config.teams]
     for week in (loop_week(config, shift(this.id, -1)), this):
         if since <= week.prompt_at <= now:
             dues += [out.prompt(week, team) for team in config.teams]
@@ -38,5 +44,9 @@ def owed(service: LoopService, since: dt.datetime, now: dt.datetime) -> list[Due
 
 def enqueue_loop(service: LoopService, now: dt.datetime | None = None) -> int:
     return enqueue_since_last_tick(
-        service.db, STATE, LOOKBACK_LIMIT, lambda since, at: owed(service, since, at), now
+        service.db,
+        STATE,
+        LOOKBACK_LIMIT,
+        lambda since, at, first: owed(service, since, at, first=first),
+        now,
     )

@@ -64,8 +64,10 @@ def ask_line(ask: LoopAsk, config: OrgConfig, *, towards: bool) -> str:
 # -- DMs ----------------------------------------------------------------------------------
 
 
-def write_button(week: str, team_id: str) -> Block:
+def write_button(week: str, team_id: str, *, answered: bool = False) -> Block:
     value = json.dumps({"week": week, "team": team_id})
+    if answered:
+        return button("Edit update", "loop_write", value)
     return button("Write update", "loop_write", value, style="primary")
 
 
@@ -76,7 +78,10 @@ def prompt(
     last: LoopUpdate | None,
     asks_of: list[LoopAsk],
     asks_by: list[LoopAsk],
+    answered: LoopUpdate | None = None,
 ) -> dict[str, Any]:
+    """The weekly prompt; once the team has answered (`answered`: its latest submission of
+    the week) the same DM says so, with the update and an Edit button."""
     name = escape(team.name)
     blocks: list[Block] = [
         header(f"Loop of Loops — {week.id}"),
@@ -85,8 +90,17 @@ def prompt(
             f"from other teams, and what blocks it? The digest is posted "
             f"{week.local(week.digest_at)}; you can edit your update until then."
         ),
-        actions(write_button(week.id, team.id), block_id="loop_write"),
     ]
+    if answered is not None:
+        blocks.append(
+            section(
+                f":white_check_mark: *Answered* by {mention(answered.author)} "
+                f"{week.local(answered.submitted_at)} — {status_label(answered.status)}\n"
+                + update_text(answered, config)
+            )
+        )
+    button = write_button(week.id, team.id, answered=answered is not None)
+    blocks.append(actions(button, block_id="loop_write"))
     if last is not None:
         blocks.append(
             section(

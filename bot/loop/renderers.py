@@ -33,10 +33,13 @@ def loop_renderers(service: LoopService) -> dict[str, Renderer]:
             raise SkipDelivery(f"team {team_id} is no longer configured")
         return team
 
-    def prompt(week: str, team_id: str) -> dict[str, Any]:
+    def prompt(week: str, team_id: str, edit: bool = False) -> dict[str, Any]:
+        """The prompt as it reads now; `edit`: for chat.update of the prompt already sent,
+        which names the DM by the channel it was posted in."""
         team = team_of(team_id)
         with service.db.read() as session:
             last = latest_updates(session, shift(week, -1)).get(team_id)
+            answered = latest_updates(session, week).get(team_id)
             asks = session.scalars(
                 select(LoopAsk)
                 .where(
@@ -47,8 +50,9 @@ def loop_renderers(service: LoopService) -> dict[str, Renderer]:
             ).all()
         asks_of = [a for a in asks if a.to_team == team_id]
         asks_by = [a for a in asks if a.from_team == team_id]
-        message = render.prompt(config, service.week(week), team, last, asks_of, asks_by)
-        return {"channel": team.pm, **message}
+        week_of = service.week(week)
+        message = render.prompt(config, week_of, team, last, asks_of, asks_by, answered)
+        return message if edit else {"channel": team.pm, **message}
 
     def reminder(week: str, team_id: str) -> dict[str, Any]:
         team = team_of(team_id)

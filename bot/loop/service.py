@@ -40,9 +40,22 @@ class Need:
     text: str
 
 
-def is_closed(session: Session, week: str) -> bool:
-    status = session.scalar(select(Delivery.status).where(Delivery.key == out.digest_key(week)))
-    return status == SENT
+def is_closed(session: Session, week: str, *, hold: bool = False) -> bool:
+    """Closed once the digest is sent, and while it is being sent (its delivery leased): an
+    update saved then would miss it. With `hold`, the digest's row is kept FOR SHARE until
+    the caller's transaction ends, so that no scheduler claims it (claims skip locked rows)
+    before an update being saved is committed and the digest can include it (PostgreSQL;
+    on SQLite writers take turns anyway)."""
+    query = select(Delivery.status, Delivery.lease_until).where(
+        Delivery.key == out.digest_key(week)
+    )
+    if hold:
+        query = query.with_for_update(read=True)
+    row = session.execute(query).first()
+    if row is None:
+        return False
+    status, lease_until = row
+    return status == SENT or (lease_until is not None and lease_until > clock.now())
 
 
 def latest_updates(session: Session, week: str) -> dict[str, LoopUpdate]:
@@ -93,9 +106,9 @@ class LoopService:
             )
 
     def check_open(self, session: Session, week: str) -> None:
-        if is_closed(session, week):
+        if is_closed(session, week, hold=True):
             raise LoopError(
-                f"The digest of {week} is posted already: that week is closed. "
+                f"The digest of {week} is posted already (or going out now): that week is closed. "
                 "The next week opens with its prompt."
             )
 
@@ -174,10 +187,14 @@ class LoopService:
             row = session.scalar(select(LoopUpdate).where(LoopUpdate.submit_key == key))
             assert row is not None
             self._sync_asks(session, row, user)
-            due = out.saved(week, team, user, row.id)
-            Ledger.enqueue(session, due)
+            dues = [out.saved(week, team, user, row.id)]
+            prompted = select(Delivery.id).where(Delivery.key == out.prompt_key(week, team.id))
+            if session.scalar(prompted):  # the prompt DM was sent, or is owed: show the answer
+                dues.append(out.prompt_answered(self.week(week), team, row.id))
+            for due in dues:
+                Ledger.enqueue(session, due)
         edit = "You can edit it until the digest is posted."
-        return Result(f"Saved {team.name}'s update for {week}. {edit}", [due.key])
+        return Result(f"Saved {team.name}'s update for {week}. {edit}", [d.key for d in dues])
 
     def _sync_asks(self, session: Session, row: LoopUpdate, user: str) -> None:
         """Asks this week's earlier submissions opened and this one dropped are replaced; new
