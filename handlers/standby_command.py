@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import clock
 from bot.errors import UsageError
 from bot.standby import render
-from bot.standby.calendar import feed_url, issue_feed
+from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
 from bot.standby.service import StandbyError
 from handlers.views import ephemeral
@@ -40,6 +40,8 @@ def register(bot: OpsBot) -> None:
                 change(cmd, user, ack)
             elif cmd.name == "calendar":
                 ack(**ephemeral(calendar_link(cmd, user)))
+            elif cmd.name == "calendar_off":
+                ack(**ephemeral(calendar_off(cmd, user)))
             else:
                 ack()  # the answer follows in a moment, in the asker's time zone
                 bot.later(lambda: respond(**ephemeral(**view(cmd, user))))
@@ -64,19 +66,30 @@ def register(bot: OpsBot) -> None:
                 ":warning: Calendar links need the bot's public address: ask an admin to set "
                 "`OPSBOT_PUBLIC_URL`."
             )
-        if cmd.roster:
-            roster = service.roster_for(cmd.roster)
-            if user not in roster.members and not bot.config.is_admin(user):
-                raise StandbyError(
-                    f"Only members of {roster.name} or an admin may get its calendar."
-                )
-            token, what = issue_feed(bot.db, "roster", roster.id), f"{roster.name}'s shifts"
-        else:
-            token, what = issue_feed(bot.db, "person", user), "your shifts on every roster"
+        kind, subject, what = feed_of(cmd, user, "get")
+        token = issue_feed(bot.db, kind, subject)
         return (
             f"Subscribe to {what} in your calendar app: {feed_url(token, public_url)}\n"
             "Keep it private. Any earlier link to this calendar has stopped working."
         )
+
+    def calendar_off(cmd: StandbyCommand, user: str) -> str:
+        kind, subject, what = feed_of(cmd, user, "turn off")
+        if revoke_feed(bot.db, kind, subject):
+            return f"The calendar link to {what} has stopped working."
+        return f"There was no calendar link to {what}; nothing to turn off."
+
+    def feed_of(cmd: StandbyCommand, user: str, verb: str) -> tuple[str, str, str]:
+        """(kind, subject, description) of the feed asked for: a roster's (only for its
+        members and admins), or the asker's own."""
+        if not cmd.roster:
+            return "person", user, "your shifts on every roster"
+        roster = service.roster_for(cmd.roster)
+        if user not in roster.members and not bot.config.is_admin(user):
+            raise StandbyError(
+                f"Only members of {roster.name} or an admin may {verb} its calendar."
+            )
+        return "roster", roster.id, f"{roster.name}'s shifts"
 
     def view(cmd: StandbyCommand, user: str) -> dict[str, Any]:
         zone, now = bot.people.zone(user), clock.now()

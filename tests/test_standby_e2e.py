@@ -249,3 +249,29 @@ def test_calendar_links_from_slack_serve_the_askers_shifts(bot, server, slack, s
 def test_calendar_link_without_a_public_address_says_what_to_set(slack, clock):
     reply = slack.command("calendar", user=CAROL, command="/standby")
     assert "OPSBOT_PUBLIC_URL" in reply.text
+
+
+def test_calendar_off_makes_the_link_stop_working(bot, server, slack, clock):
+    import urllib.error
+    import urllib.request
+
+    bot.settings.opsbot_public_url = server
+    reply = slack.command("calendar platform", user=CAROL, command="/standby")
+    url = reply.text.split("calendar app: ")[1].split()[0]
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200
+
+    refused = slack.command("calendar off platform", user="U0FRANK01", command="/standby")
+    assert "may turn off its calendar" in refused.text
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200  # a refusal changes nothing
+
+    off = slack.command("calendar off platform", user=CAROL, command="/standby")
+    assert off.text == "The calendar link to Platform standby's shifts has stopped working."
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(url, timeout=5)
+    assert gone.value.code == 404
+    again = slack.command("calendar off platform", user=CAROL, command="/standby")
+    assert "There was no calendar link to Platform standby's shifts" in again.text
+    mine = slack.command("calendar off", user=CAROL, command="/standby")
+    assert "There was no calendar link to your shifts on every roster" in mine.text

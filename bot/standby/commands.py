@@ -17,6 +17,7 @@ USAGE = """\
 • `/standby swap @user DATE [ROSTER]` — exchange my shift(s) on DATE with @user's next shift(s)
 • `/standby override @user START END [ROSTER]` — @user covers from START to END
 • `/standby calendar [ROSTER]` — a private calendar (ICS) link: my shifts, or a roster's
+• `/standby calendar off [ROSTER]` — make that link stop working
 Dates are `YYYY-MM-DD`, `today` or `tomorrow`; times `HH:MM`, in the roster's time zone,
 e.g. `/standby override @bob 2026-11-24 07:30 09:30 platform`."""
 
@@ -96,6 +97,9 @@ def parse(text: str, today: dt.date) -> StandbyCommand:
         if words:
             raise UsageError(f"`{name}` takes no arguments.")
         return StandbyCommand(name)
+    if name == "calendar" and words and words[0].lower() == "off":
+        words.pop(0)
+        return StandbyCommand("calendar_off", roster=_roster(words, "calendar off"))
     if name in ("week", "calendar"):
         return StandbyCommand(name, roster=_roster(words, name))
     if name == "swap":

@@ -38,5 +38,5 @@ def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[
 
 def enqueue_standby(service: StandbyService, now: dt.datetime | None = None) -> int:
     return enqueue_since_last_tick(
-        service.db, STATE, LOOKBACK_LIMIT, lambda since, at: owed(service, since, at), now
+        service.db, STATE, LOOKBACK_LIMIT, lambda since, at, _first: owed(service, since, at), now
     )
