@@ -73,7 +73,11 @@ def test_a_scripted_week_reads_like_slack(transcript):
     assert "│ [9] Status (status): At risk" in filled
     saved = section(lines, "submit")
     assert saved[0] == "(modal closed)"
-    assert saved[1].startswith("DM → @pmpay  opsbot: ✅ Saved *Payments*'s update for 2026-W48")
+    assert any(
+        line.startswith("DM → @pmpay  opsbot: ✅ Saved *Payments*'s update for 2026-W48")
+        for line in saved
+    )
+    assert "DM → @pmpay  (edited) opsbot: Loop of Loops — 2026-W48" in saved  # the prompt
 
     window = section(lines, "at 2026-11-24 07:30")
     assert window[0] == "⏱  Tue 24 Nov 2026 07:30 JST (Asia/Tokyo)"
@@ -134,3 +138,40 @@ def test_channels_read_as_help_and_mistakes_are_one_line(monkeypatch, capsys, tm
     assert section(lines, "wait soon")[0].startswith("error: not a duration")
     assert "is not ahead" in section(lines, "at 2020-01-01 00:00")[0]
     assert not any("Traceback" in line for line in lines)
+
+
+def test_the_interactive_prompt_completes_keeps_history_and_ends_on_ctrl_d(tmp_path):
+    """The prompt as at a terminal (prompt_toolkit reading keys from a pipe): Ctrl-C drops
+    the line being typed, Enter runs it and keeps it in the history, Ctrl-D ends the session;
+    the completer offers commands, people and channels."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from bot.config import example_config_path, load_config
+    from bot.shell.repl import completer, run_interactive
+    from bot.shell.session import Shell
+
+    config = load_config(example_config_path())
+    start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo(config.timezone))
+    history = tmp_path / "history"
+    out = io.StringIO()
+    with Shell(config, tmp_path / "shell.db", start=start) as shell, create_pipe_input() as keys:
+        keys.send_text("/incident declare sev2 never sent\x03")  # Ctrl-C: dropped
+        keys.send_text("/incident declare sev2 Checkout is slow\r")
+        keys.send_text("\x04")  # Ctrl-D
+        run_interactive(shell, out, history=history, terminal=(keys, DummyOutput()))
+        offered = {
+            text: [c.text for c in completer(shell).get_completions(Document(text), None)]
+            for text in ("/inc", "@pm", "#inc")
+        }
+    lines = out.getvalue().splitlines()
+    assert any("Declared INC-1" in line for line in lines)
+    assert not any("never sent" in line for line in lines)
+    assert "/incident declare sev2 Checkout is slow" in history.read_text()
+    assert offered["/inc"] == ["/incident"]
+    assert {"@pmpay", "@pmsrch"} <= set(offered["@pm"])
+    assert "#incidents" in offered["#inc"] and "#inc-1-checkout-is-slow" in offered["#inc"]

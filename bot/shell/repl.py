@@ -4,9 +4,10 @@ plain line reading (each line echoed as `> line`) when stdin is not one."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot.shell.session import COMMANDS, Shell
+from bot.shell.commands import COMMANDS
+from bot.shell.session import Shell
 
 HISTORY = Path("~/.opsbot_shell_history")
 
@@ -34,16 +35,35 @@ def run_script(shell: Shell, stdin: TextIO, stdout: TextIO) -> None:
             break
 
 
-def run_interactive(shell: Shell, stdout: TextIO) -> None:
-    from prompt_toolkit import PromptSession
+def completer(shell: Shell) -> Any:
+    """Tab completion of the shell's commands, @people and #channels."""
     from prompt_toolkit.completion import WordCompleter
-    from prompt_toolkit.history import FileHistory
 
     words = COMMANDS + ["@" + name for name in shell.names.values()]
     words += ["#" + channel.name for channel in shell.ws.channels.values() if not channel.is_im]
+    return WordCompleter(words, sentence=True)
+
+
+def run_interactive(
+    shell: Shell,
+    stdout: TextIO,
+    *,
+    history: Path = HISTORY,
+    terminal: tuple[Any, Any] | None = None,
+) -> None:
+    """At a terminal: history kept in `history`, completion of commands, @people and
+    #channels; Ctrl-C drops the line, Ctrl-D ends. `terminal` is prompt_toolkit's (input,
+    output), the real terminal by default."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import DynamicCompleter
+    from prompt_toolkit.history import FileHistory
+
+    pt_input, pt_output = terminal or (None, None)
     session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(HISTORY.expanduser())),
-        completer=WordCompleter(words, sentence=True),
+        history=FileHistory(str(history.expanduser())),
+        completer=DynamicCompleter(lambda: completer(shell)),  # channels made meanwhile too
+        input=pt_input,
+        output=pt_output,
     )
     while not shell.done:
         try:

@@ -1,0 +1,207 @@
+"""The words the user types: `help`'s list, and each word's handler. Handlers read the
+rest of the line and act on the `Shell` (or only on what it shows, for `as`, `in`,
+`channels`, `read`, `fill`, `cancel`); each returns the lines to print."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.shell.errors import ShellError
+from bot.shell.modal import ModalForm
+from bot.shell.parsing import parse_duration, parse_moment
+from bot.shell.transcript import Button
+from bot.standin import Message
+
+if TYPE_CHECKING:
+    from bot.shell.session import Shell
+
+COMMANDS = [
+    "/incident",
+    "/standby",
+    "/lol",
+    "as",
+    "in",
+    "click",
+    "fill",
+    "submit",
+    "cancel",
+    "channels",
+    "read",
+    "wait",
+    "at",
+    "now",
+    "help",
+    "quit",
+    "exit",
+]
+
+HELP = """\
+/COMMAND TEXT       a slash command as in Slack (/incident, /standby, /lol); @name and
+                    #channel in the text become Slack mentions
+as @USER            act as USER from now on (`as` alone: who you are)
+in #CHANNEL         type slash commands in CHANNEL from now on (`in` alone: where you are)
+click N|LABEL       press a button of the last shown messages
+fill FIELD VALUE    fill a field of the open modal (number or block id; select: option value
+                    or label; several options: comma-separated)
+submit / cancel     submit or drop the open modal
+channels            the channels and how many messages each holds
+read #CHANNEL       the whole channel with its threads (`read @USER`: the bot's DM)
+wait 15m|2h|1d      move the clock forward, running the bot's tick every minute
+at mon 07:30        move the clock to the next such time in the organisation's time zone
+at 2026-11-24 07:30 ... or to that date and time
+now                 the shell's time
+help                this list
+quit / exit         leave (so does end of input)"""
+
+Handler = Callable[["Shell", str], list[str]]
+
+
+def dispatch(shell: Shell, line: str) -> list[str]:
+    """Do one non-empty command line; a mistake raises `ShellError`."""
+    if line.startswith("/"):
+        command, _, text = line.partition(" ")
+        return shell.slash(command, text.strip())
+    word, _, rest = line.partition(" ")
+    handler = HANDLERS.get(word.lower())
+    if handler is None:
+        raise ShellError(f"unknown command {word!r}; `help` lists them")
+    return handler(shell, rest.strip())
+
+
+def cmd_help(_shell: Shell, _rest: str) -> list[str]:
+    return HELP.splitlines()
+
+
+def cmd_quit(shell: Shell, _rest: str) -> list[str]:
+    shell.done = True
+    return []
+
+
+def cmd_as(shell: Shell, rest: str) -> list[str]:
+    if rest:
+        shell.user = shell.directory.find_user(rest)
+    return [f"you are @{shell.user_name(shell.user)} ({shell.user})"]
+
+
+def cmd_in(shell: Shell, rest: str) -> list[str]:
+    if rest:
+        shell.channel = shell.directory.find_channel(rest)
+    return [f"slash commands go to {shell.directory.where_channel(shell.channel)}"]
+
+
+def cmd_click(shell: Shell, rest: str) -> list[str]:
+    if not rest:
+        raise ShellError("click what? `click 1` or `click Acknowledge`")
+    return shell.click(find_button(shell, rest))
+
+
+def find_button(shell: Shell, ref: str) -> Button:
+    """Button `ref` of the last shown: its number, else the first whose label is `ref`,
+    starts with it or contains it (one in the current user's DM first)."""
+    if not shell.buttons:
+        raise ShellError("no buttons shown yet")
+    if ref.isdigit():
+        index = int(ref)
+        if not 1 <= index <= len(shell.buttons):
+            raise ShellError(f"no button {index}; the last shown are 1 to {len(shell.buttons)}")
+        return shell.buttons[index - 1]
+    wanted = ref.lower().strip("'\"")
+    for match in (
+        lambda b: b.label.lower() == wanted,
+        lambda b: b.label.lower().startswith(wanted),
+        lambda b: wanted in b.label.lower(),
+    ):
+        found = [b for b in shell.buttons if match(b)]
+        if found:
+            mine = shell.ws.im_for(shell.user, create=False)
+            own = [b for b in found if mine is not None and b.channel == mine.id]
+            return (own or found)[0]
+    labels = ", ".join(f"[{i}] {b.label}" for i, b in enumerate(shell.buttons, 1))
+    raise ShellError(f"no button {ref!r}; shown: {labels}")
+
+
+def open_form(shell: Shell) -> ModalForm:
+    if shell.modal is None:
+        raise ShellError("no modal is open")
+    return shell.modal
+
+
+def cmd_fill(shell: Shell, rest: str) -> list[str]:
+    ref, _, value = rest.partition(" ")
+    if not ref:
+        raise ShellError("fill what? `fill 1 some text`")
+    form = open_form(shell)
+    form.fill(ref, value, shell.directory.find_user)
+    return form.lines(shell.channel)
+
+
+def cmd_submit(shell: Shell, _rest: str) -> list[str]:
+    return shell.submit(open_form(shell))
+
+
+def cmd_cancel(shell: Shell, _rest: str) -> list[str]:
+    open_form(shell)
+    shell.modal = None
+    return ["(modal closed)"]
+
+
+def cmd_channels(shell: Shell, _rest: str) -> list[str]:
+    ws = shell.ws
+    counts: dict[str, int] = {}
+    with ws.lock:
+        for message in ws.message_log:
+            counts[message.channel] = counts.get(message.channel, 0) + 1
+        channels = list(ws.channels.values())
+    lines = []
+    for channel in channels:
+        label = shell.directory.where_channel(channel.id)
+        count = counts.get(channel.id, 0)
+        lines.append(f"{label:<32} {count} message{'s' if count != 1 else ''}")
+    return lines
+
+
+def cmd_read(shell: Shell, rest: str) -> list[str]:
+    directory, ws = shell.directory, shell.ws
+    channel_id = directory.find_channel(rest or "#" + directory.channel_name(shell.channel))
+    with ws.lock:
+        messages = [copy.deepcopy(m) for m in ws.message_log if m.channel == channel_id]
+    tops = [m for m in messages if not m.is_reply]
+    ordered: list[tuple[Message, bool, str]] = []
+    for top in tops:
+        ordered.append((top, False, ""))
+        ordered += [(m, False, "    ↳ ") for m in messages if m.is_reply and m.thread_ts == top.ts]
+    if not ordered:
+        return [f"{directory.where_channel(channel_id)}: no messages"]
+    return shell.show(ordered)
+
+
+def cmd_now(shell: Shell, _rest: str) -> list[str]:
+    return [shell.format_time(shell.now())]
+
+
+def cmd_wait(shell: Shell, rest: str) -> list[str]:
+    return shell.advance(shell.now() + parse_duration(rest))
+
+
+def cmd_at(shell: Shell, rest: str) -> list[str]:
+    return shell.advance(parse_moment(rest, shell.now(), shell.zone))
+
+
+HANDLERS: dict[str, Handler] = {
+    "as": cmd_as,
+    "in": cmd_in,
+    "click": cmd_click,
+    "fill": cmd_fill,
+    "submit": cmd_submit,
+    "cancel": cmd_cancel,
+    "channels": cmd_channels,
+    "read": cmd_read,
+    "wait": cmd_wait,
+    "at": cmd_at,
+    "now": cmd_now,
+    "help": cmd_help,
+    "quit": cmd_quit,
+    "exit": cmd_quit,
+}
