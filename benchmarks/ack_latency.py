@@ -1,67 +1,74 @@
 """Ack latency of `/incident declare`: opsbot against a bare Bolt app, in the same run.
 
-Three measurements, each on its own Web API stand-in (bot/standin) and its own server
-(waitress via bot.web.HttpServer, on a free loopback port):
+Three processes, so that nothing measured shares a GIL with what measures it:
 
-1. baseline: a bare slack_bolt App whose `/incident` only calls `ack()`;
-2. opsbot (create_app, migrated SQLite file) with the stand-in answering at once;
-3. opsbot again with a slow Web API: every call waits `--delay-ms` before the stand-in
-   answers (benchmarks/slow_proxy.py). Since the ack must not wait on the Web API, its
-   latency should stay as in 2 while the after-ack work takes longer.
+* the server under test, in a subprocess of its own: either a bare slack_bolt App whose
+  `/incident` only calls `ack()` (the baseline, behind the same waitress loop as opsbot,
+  bot.web.HttpServer with 8 threads), or the product itself, `opsbot serve --no-scheduler`
+  through the real CLI (as the Procfile's web process runs it; it migrates its database
+  at start and logs as in production);
+* the Web API stand-in (bot/standin), in a process of its own, optionally behind
+  benchmarks/slow_proxy.py, which waits `--delay-ms` before forwarding each call;
+* the senders, in this process: `--concurrency` threads, each on its own keep-alive
+  connection, sending `--warmup`, then `--requests` signed
+  `/incident declare sev2 Benchmark incident <i>` and timing each until its HTTP answer.
 
-Each sends a warm-up, then `--requests` signed `/incident declare sev2 Benchmark incident <i>`
-from `--concurrency` senders, timing each until its HTTP answer (the ack). For opsbot it
-then waits for the after-ack work (bot.wait_idle()) and checks that every
-incident got exactly one `conversations.create` and its announcement, and that the ledger
-holds nothing unsent; if not, it raises BenchmarkError instead of reporting figures.
+Measured: the baseline; opsbot on a SQLite file; opsbot on PostgreSQL (a schema of its own
+in `--ack-postgres-url`, dropped afterwards; skipped with a line when it does not answer);
+opsbot on SQLite with a slow Web API (the ack must not wait on the Web API, so its latency
+should stay as without the delay while the after-ack work takes longer).
 
-    python -m benchmarks.ack_latency [--requests N] [--concurrency C]
+All servers are started first, then take turns (`--ack-rounds`, each a share of
+`--requests`), so that the load other programs put on the machine falls on all alike. For
+opsbot, each round waits after its acks until the after-ack work is done (polling the
+database and the stand-in). At the end it checks that every incident was declared once,
+got exactly one `conversations.create` and one announcement, that its declarer was told
+its number once through the response_url, and that the ledger holds nothing unsent; if
+not, it raises BenchmarkError instead of reporting figures.
+
+    python -m benchmarks.ack_latency [--requests N] [--concurrency C] [--warmup N]
+        [--delay-ms MS] [--ack-postgres-url URL] [--ack-rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
-import re
+import os
 import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
-from sqlalchemy import select
-
+from benchmarks.ack_targets import (
+    OpsbotTarget,
+    Target,
+    _describe,
+    slack_workspace,
+)
+from benchmarks.databases import postgres_problem, postgres_schema
 from benchmarks.load import Answer, Percentiles, send_all
-from benchmarks.slow_proxy import DelayingProxy
-from bot.app import OpsBot, create_app
+from benchmarks.servers import (
+    SERVER_THREADS,
+    baseline_server,
+    opsbot_server,
+)
 from bot.config import OrgConfig, example_config_path, load_config
-from bot.db.migrate import upgrade
-from bot.incidents.models import Incident
-from bot.ledger.models import SENT, Delivery
-from bot.settings import Settings
-from bot.slack_requests import SlackRequests, sign
-from bot.standin import Call, SlackStandIn
-from bot.web import HttpServer
 
-TITLE = "Benchmark incident"
-SIGNING_SECRET = "benchmark-signing-secret"
-BOT_TOKEN = "xoxb-benchmark"
-DECLARER = "U0ALICE01"
-COMMAND_CHANNEL = "C0GENERAL1"
-SERVER_THREADS = 8  # waitress's threads, as `opsbot serve` runs it
 ACK_DEADLINE = 3.0  # seconds: Slack's limit for acknowledging a slash command
-SETTLE_TIMEOUT = 300.0  # seconds to wait for the after-ack work
-_INDEX = re.compile(r"benchmark[ -]incident[ -](\d+)", re.IGNORECASE)  # in titles, names, texts
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-class BenchmarkError(Exception):
-    """The measured work did not happen as it should: no figures are worth reporting."""
+def default_postgres_url() -> str:
+    """$OPSBOT_BENCH_POSTGRES_URL, else the test suite's $OPSBOT_TEST_POSTGRES_URL, else the
+    local server's `test` database; "off" (or "") skips PostgreSQL."""
+    for name in ("OPSBOT_BENCH_POSTGRES_URL", "OPSBOT_TEST_POSTGRES_URL"):
+        if name in os.environ:
+            url = os.environ[name].strip()
+            return "" if url == "off" else url
+    return DEFAULT_POSTGRES
 
 
 @dataclass(frozen=True)
@@ -69,21 +76,33 @@ class Options:
     requests: int = 400
     concurrency: int = 20
     warmup: int = 40
-    delay: float = 0.3  # seconds added to each Web API call in the slow measurement
+    delay: float = 0.3  # seconds added to each Web API call in the slow measurement (0: none)
+    # PostgreSQL to measure opsbot on ("" to skip); the benchmark uses a schema of its own
+    postgres_url: str = field(default_factory=lambda: default_postgres_url())
+    rounds: int = 4  # the servers take turns, so that they share the machine's moods alike
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
-        return cls(args.requests, args.concurrency, args.warmup, args.delay_ms / 1000)
+        return cls(
+            args.requests,
+            args.concurrency,
+            args.warmup,
+            args.delay_ms / 1000,
+            args.ack_postgres_url,
+            args.ack_rounds,
+        )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Measurement:
     server: str
+    database: str
     web_api: str
-    answers: list[Answer]
-    after_ack: float | None  # seconds from the last ack until all after-ack work was done
-    total: float  # seconds from the first request until all acks and after-ack work were done
-    bad: int  # answers that are not the expected ack (status, body)
+    answers: list[Answer] = field(default_factory=list)
+    # seconds from the last ack of a round until its after-ack work was done, summed
+    after_ack: float | None = None
+    total: float = 0.0  # seconds from a round's first request until all was done, summed
+    bad: int = 0  # answers that are not the expected ack (status, body)
 
     @property
     def latency(self) -> Percentiles:
@@ -95,273 +114,180 @@ class Measurement:
         return sum(answer.seconds > ACK_DEADLINE for answer in self.answers)
 
 
-# -- the servers under test --------------------------------------------------------------
+# -- measuring ----------------------------------------------------------------------------
 
 
-class Target:
-    """A server under test, reached through `requests`; the baseline has no after-ack work."""
-
-    ack_text = ""  # what the body of a correct ack contains
-    has_after_ack_work = False
-
-    def __init__(self, requests: SlackRequests):
-        self.requests = requests
-
-    def prepare(self, index: int) -> tuple[str, dict[str, str]]:
-        body = self.requests.command_body(
-            "/incident", f"declare sev2 {TITLE} {index}", DECLARER, COMMAND_CHANNEL
-        )
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        return body, {**headers, **sign(SIGNING_SECRET, body)}
-
-    def is_ack(self, answer: Answer) -> bool:
-        return answer.status == 200 and self.ack_text in answer.body
-
-    def settle(self) -> None:
-        """Wait until the work done after the acks has finished."""
-
-    def forget(self) -> None:
-        """Forget what the warm-up left behind."""
-
-    def verify(self, indices: list[int]) -> None:
-        """Raise BenchmarkError unless the after-ack work of `indices` was all done."""
+Subject = tuple["Target", Measurement]
 
 
-class OpsbotTarget(Target):
-    ack_text = "Declared INC-"
-    has_after_ack_work = True
-
-    def __init__(self, requests: SlackRequests, bot: OpsBot, standin: SlackStandIn):
-        super().__init__(requests)
-        self.bot = bot
-        self.standin = standin
-
-    def settle(self) -> None:
-        if not self.bot.wait_idle(timeout=SETTLE_TIMEOUT):
-            raise BenchmarkError(f"listeners still busy after {SETTLE_TIMEOUT:.0f} s")
-
-    def forget(self) -> None:
-        self.standin.clear_calls()
-
-    def verify(self, indices: list[int]) -> None:
-        problems = after_ack_problems(self.bot, self.standin, indices)
-        if problems:
-            raise BenchmarkError("after-ack work missing:\n  " + "\n  ".join(problems))
+def rounds(indices: range, count: int) -> list[range]:
+    """`indices` cut into `count` consecutive, nearly equal parts (none empty)."""
+    count = max(1, min(count, len(indices)))
+    size, extra = divmod(len(indices), count)
+    parts, start = [], indices.start
+    for n in range(count):
+        end = start + size + (n < extra)
+        parts.append(range(start, end))
+        start = end
+    return parts
 
 
-def after_ack_problems(bot: OpsBot, standin: SlackStandIn, indices: list[int]) -> list[str]:
-    """What is missing or doubled: one incident, one channel, one announcement per index."""
-    expected = Counter(indices)
-    with bot.db.session() as session:
-        titles = session.scalars(select(Incident.title)).all()
-        unsent = session.scalars(select(Delivery.key).where(Delivery.status != SENT)).all()
-    declared = Counter(i for i in _indices(titles) if i in expected)
-    created = Counter(_indices(call.arg("name") for call in _ok(standin, "conversations.create")))
-    incidents_channel = bot.config.channels.incidents
-    announced = Counter(
-        _indices(
-            call.arg("text")
-            for call in _ok(standin, "chat.postMessage")
-            if call.arg("channel") == incidents_channel
-        )
-    )
-    problems = [
-        _mismatch(what, found, expected)
-        for what, found in (
-            ("incidents in the database", declared),
-            ("conversations.create calls", created),
-            (f"announcements in {incidents_channel}", announced),
-        )
-    ]
-    if unsent:
-        problems.append(f"{len(unsent)} deliveries not sent, e.g. {unsent[:3]}")
-    if standin.errors:
-        problems.append(f"the stand-in failed {len(standin.errors)} times:\n{standin.errors[0]}")
-    return [problem for problem in problems if problem]
-
-
-def _ok(standin: SlackStandIn, method: str) -> list[Call]:
-    return [c for c in standin.calls_to(method) if c.status == 200 and (c.response or {}).get("ok")]
-
-
-def _indices(texts: Iterable[str | None]) -> list[int]:
-    return [int(match[1]) for text in texts if text and (match := _INDEX.search(text))]
-
-
-def _mismatch(what: str, found: Counter[int], expected: Counter[int]) -> str:
-    wrong = sorted(i for i in found.keys() | expected.keys() if found[i] != expected[i])
-    if not wrong:
-        return ""
-    examples = ", ".join(f"#{i}: {found[i]}" for i in wrong[:5])
-    return f"{what}: {len(wrong)} incidents without exactly one ({examples})"
-
-
-# -- measuring ---------------------------------------------------------------------------
-
-
-def measure(target: Target, server: str, web_api: str, options: Options) -> Measurement:
-    """Warm up, then time `options.requests` acks; for opsbot, also the after-ack work."""
+def measure(subjects: list[Subject], options: Options) -> list[Measurement]:
+    """Warm every server up, then let them take turns: in each round each server gets its
+    share of `options.requests`, timed until each ack, then the round waits for its
+    after-ack work. Finally check every server's after-ack work."""
     warmup = range(1, options.warmup + 1)
     measured = range(options.warmup + 1, options.warmup + options.requests + 1)
-    send_all(target.requests.url, warmup, target.prepare, options.concurrency)
-    target.settle()
-    target.forget()
-    started = time.perf_counter()
-    answers = send_all(target.requests.url, measured, target.prepare, options.concurrency)
-    target.settle()
-    done = time.perf_counter()
-    target.verify(list(measured))
-    last_ack = max(answer.finished for answer in answers)
-    after_ack = done - last_ack if target.has_after_ack_work else None
-    bad = sum(not target.is_ack(answer) for answer in answers)
-    return Measurement(server, web_api, answers, after_ack, done - started, bad)
-
-
-@dataclass
-class Slack:
-    """A stand-in workspace, reached at `base_url` (the stand-in itself or a slow proxy)."""
-
-    standin: SlackStandIn
-    base_url: str
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.base_url}/api/"
-
-    def response_url(self) -> str:
-        return self.standin.new_response_url().replace(self.standin.base_url, self.base_url, 1)
+    for target, _ in subjects:
+        target.expect(warmup)
+        target.expect(measured)
+        send_all(target.url, warmup, target.prepare, options.concurrency)
+        target.settle(list(warmup))
+        target.forget()
+    for part in rounds(measured, options.rounds):
+        for target, m in subjects:
+            started = time.perf_counter()
+            answers = send_all(target.url, part, target.prepare, options.concurrency)
+            last_ack = max(answer.finished for answer in answers)
+            target.settle(list(part))
+            done = time.perf_counter()
+            m.answers.extend(answers)
+            m.total += done - started
+            if target.has_after_ack_work:
+                m.after_ack = (m.after_ack or 0.0) + done - last_ack
+    for target, m in subjects:
+        target.verify(list(measured))
+        m.answers.sort(key=lambda answer: answer.index)
+        m.bad = sum(not target.is_ack(answer) for answer in m.answers)
+    return [m for _, m in subjects]
 
 
 @contextlib.contextmanager
-def slack_workspace(config: OrgConfig, delay: float) -> Iterator[Slack]:
-    with SlackStandIn() as standin:
-        standin.add_user(DECLARER, "alice")
-        standin.add_channel("incidents", config.channels.incidents)
-        standin.add_channel("general", COMMAND_CHANNEL)
-        if delay <= 0:
-            yield Slack(standin, standin.base_url)
-            return
-        with DelayingProxy(standin.base_url, delay) as proxy:
-            yield Slack(standin, proxy.base_url)
+def baseline_subject(config: OrgConfig, workdir: Path) -> Iterator[Subject]:
+    with (
+        slack_workspace(config, delay=0) as slack,
+        baseline_server(slack.api_url, workdir) as server,
+    ):
+        yield Target(server.url), Measurement("bare Bolt app (baseline)", "—", "stand-in")
 
 
 @contextlib.contextmanager
-def serve(app: OpsBot | _BareBolt) -> Iterator[str]:
-    http = HttpServer(app, host="127.0.0.1", port=0, threads=SERVER_THREADS)  # type: ignore[arg-type]
-    http.start_in_thread()
-    try:
-        yield f"http://127.0.0.1:{http.port}"
-    finally:
-        http.stop(timeout=5)
-
-
-class _BareBolt:
-    """A bare Bolt app with what HttpServer asks of a bot: its WSGI application."""
-
-    def __init__(self, api_url: str):
-        self.bolt = App(
-            client=WebClient(token=BOT_TOKEN, base_url=api_url),
-            signing_secret=SIGNING_SECRET,
-            request_verification_enabled=True,
-            token_verification_enabled=False,
-        )
-        self.bolt.command("/incident")(lambda ack: ack())
-
-    def wsgi(self) -> SlackRequestHandler:
-        return SlackRequestHandler(self.bolt)
-
-
-@contextlib.contextmanager
-def opsbot(slack: Slack, config: OrgConfig, database: Path) -> Iterator[OpsBot]:
-    url = f"sqlite:///{database}"
-    upgrade(url)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
-        slack_api_url=slack.api_url,
-        database_url=url,
-    )
-    bot = create_app(settings, config)
-    try:
-        yield bot
-    finally:
-        bot.close()
-
-
-def measure_baseline(config: OrgConfig, options: Options) -> Measurement:
-    with slack_workspace(config, delay=0) as slack, serve(_BareBolt(slack.api_url)) as url:
-        target = Target(SlackRequests(url, SIGNING_SECRET))
-        return measure(target, "bare Bolt app (baseline)", "stand-in", options)
-
-
-def measure_opsbot(config: OrgConfig, options: Options, workdir: Path, delay: float) -> Measurement:
+def opsbot_subject(
+    config: OrgConfig,
+    workdir: Path,
+    database_url: str,
+    delay: float = 0,
+    target_class: type[OpsbotTarget] | None = None,
+) -> Iterator[Subject]:
+    """`opsbot serve` on `database_url`, its own stand-in (slowed by `delay` per call)."""
     web_api = f"stand-in +{delay * 1000:.0f} ms/call" if delay > 0 else "stand-in"
-    database = workdir / f"opsbot-{delay * 1000:.0f}ms.db"
     with (
         slack_workspace(config, delay) as slack,
-        opsbot(slack, config, database) as bot,
-        serve(bot) as url,
+        opsbot_server(slack.api_url, database_url, workdir) as server,
     ):
-        requests = SlackRequests(url, SIGNING_SECRET, response_url=slack.response_url)
-        return measure(OpsbotTarget(requests, bot, slack.standin), "opsbot", web_api, options)
-
-
-def run(options: Options) -> list[Measurement]:
-    # waitress warns about every request that waits for a free thread: expected under load.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    config = load_config(example_config_path())
-    with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as workdir:
-        steps = (
-            lambda: measure_baseline(config, options),
-            lambda: measure_opsbot(config, options, Path(workdir), delay=0),
-            lambda: measure_opsbot(config, options, Path(workdir), delay=options.delay),
+        target = (target_class or OpsbotTarget)(
+            server.url, slack, database_url, config.channels.incidents
         )
-        results = []
-        for step in steps:
-            results.append(step())
-            _progress(results[-1])
-        return results
+        target.server = server
+        try:
+            yield target, Measurement("opsbot", _describe(database_url), web_api)
+        finally:
+            target.close()
 
 
-def _progress(m: Measurement) -> None:
+def run(options: Options, *, progress: Callable[[str], None] | None = None) -> list[Measurement]:
+    say = progress or (lambda line: print(f"ack_latency: {line}", file=sys.stderr))
+    config = load_config(example_config_path())
+    with (
+        tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        workdir = Path(tmp)
+        subjects = [
+            stack.enter_context(baseline_subject(config, workdir)),
+            stack.enter_context(opsbot_subject(config, workdir, f"sqlite:///{workdir / 'a.db'}")),
+        ]
+        problem = postgres_problem(options.postgres_url)
+        if problem is None:
+            url = stack.enter_context(postgres_schema(options.postgres_url))
+            subjects.append(stack.enter_context(opsbot_subject(config, workdir, url)))
+        else:
+            say(f"opsbot on PostgreSQL skipped: {problem}")
+        if options.delay > 0:
+            slow = f"sqlite:///{workdir / 'slow.db'}"
+            subjects.append(
+                stack.enter_context(opsbot_subject(config, workdir, slow, options.delay))
+            )
+        results = measure(subjects, options)
+    for m in results:
+        say(_progress_line(m))
+    return results
+
+
+def _progress_line(m: Measurement) -> str:
     p = m.latency
-    after = f", after-ack work done {m.after_ack:.1f} s after the last ack" if m.after_ack else ""
-    print(
-        f"ack_latency: {m.server} ({m.web_api}): p50 {_ms(p.p50)} p99 {_ms(p.p99)} "
-        f"max {_ms(p.max)}, {m.late} late and {m.bad} bad acks{after}",
-        file=sys.stderr,
+    after = f", after-ack work {m.after_ack:.1f} s after the acks" if m.after_ack else ""
+    return (
+        f"{m.server} ({m.database}, {m.web_api}): p50 {_ms(p.p50)} p99 {_ms(p.p99)} "
+        f"max {_ms(p.max)}, {m.late} late and {m.bad} bad acks{after}"
     )
 
 
-# -- reporting ---------------------------------------------------------------------------
+# -- reporting ----------------------------------------------------------------------------
 
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
+GOAL_RATIO = 1.5  # opsbot's p99 at most this times the baseline's…
+GOAL_P99 = 0.25  # …and under this many seconds
+
+
+def meets_goal(m: Measurement, baseline_p99: float) -> bool:
+    p99 = m.latency.p99
+    return p99 <= GOAL_RATIO * baseline_p99 and p99 < GOAL_P99 and not (m.late or m.bad)
+
+
 def markdown(results: list[Measurement], options: Options) -> str:
     baseline = results[0].latency.p99
     header = (
-        "| Server | Web API | Acks | Late / bad | p50 | p90 | p99 | max "
-        "| p99 / baseline p99 | After-ack work done | All done |\n"
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+        "| Server | Database | Web API | Acks | Late / bad | p50 | p90 | p99 | max "
+        "| p99 / baseline p99 | Goal met | After-ack work done | All done |\n"
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"
     )
-    rows = [_row(m, baseline) for m in results]
+    rows = [_row(m, baseline, first=n == 0) for n, m in enumerate(results)]
+    skipped = (
+        []
+        if any(m.database == "PostgreSQL" for m in results)
+        else ["", "PostgreSQL did not answer, so opsbot was not measured on it."]
+    )
+    parts = rounds(range(options.requests), options.rounds)
     return "\n".join(
         [
             "### Ack latency of `/incident declare`",
             "",
             f"{options.requests} signed `/incident declare sev2 …` requests per server from "
-            f"{options.concurrency} concurrent senders (each on its own connection), after "
-            f"{options.warmup} warm-up requests; time until the HTTP answer (the ack). "
-            "Senders, servers and the Web API stand-in share one process. "
+            f"{options.concurrency} concurrent senders (each on its own keep-alive "
+            f"connection), after {options.warmup} warm-up requests; time until the HTTP "
+            "answer (the ack). Each server runs in a process of its own: the baseline is a "
+            "bare Bolt app that only acks, behind the same waitress loop as opsbot "
+            f"(bot.web.HttpServer, {SERVER_THREADS} threads); opsbot is `opsbot serve "
+            "--no-scheduler` started through the CLI as the Procfile starts it. Each has its "
+            "own Web API stand-in in another process (behind a proxy that waits before each "
+            "call, for the slow Web API); the senders run in the benchmark's process. The "
+            f"servers take turns, {len(parts)} rounds of {len(parts[0])} requests each, "
+            "each round waiting until the after-ack work is done, so that all share the "
+            "machine's load alike. "
             f"Late: over Slack's {ACK_DEADLINE:.0f} s; bad: not answered 200 with the ack. "
-            "After-ack work (channel, topic, invite, announcement, card, reply) was checked "
-            "complete for every incident; all done: from the first request until every ack "
-            "and all after-ack work were done.",
+            "After-ack work (recording the incident, telling the declarer its number through "
+            "the response_url, channel, topic, invite, announcement, card, reply) was checked "
+            "complete for every incident, and nothing left unsent in the ledger. After-ack "
+            "work done: from each round's last ack until its after-ack work was done; all "
+            "done: from each round's first request; both summed over the rounds. Goal: "
+            f"p99 within {GOAL_RATIO:g} times the baseline's and under "
+            f"{GOAL_P99 * 1000:.0f} ms.",
+            *skipped,
             "",
             header,
             *rows,
@@ -369,11 +295,13 @@ def markdown(results: list[Measurement], options: Options) -> str:
     )
 
 
-def _row(m: Measurement, baseline_p99: float) -> str:
+def _row(m: Measurement, baseline_p99: float, *, first: bool) -> str:
     p = m.latency
-    after = f"{m.after_ack:.1f} s after the last ack" if m.after_ack is not None else "—"
+    after = f"{m.after_ack:.1f} s" if m.after_ack is not None else "—"
+    goal = "—" if first else ("yes" if meets_goal(m, baseline_p99) else "**no**")
     cells = [
         m.server,
+        m.database,
         m.web_api,
         str(len(m.answers)),
         f"{m.late} / {m.bad}",
@@ -382,13 +310,14 @@ def _row(m: Measurement, baseline_p99: float) -> str:
         _ms(p.p99),
         _ms(p.max),
         f"{p.p99 / baseline_p99:.2f}",
+        goal,
         after,
         f"{m.total:.1f} s",
     ]
     return "| " + " | ".join(cells) + " |"
 
 
-# -- command line ------------------------------------------------------------------------
+# -- command line -------------------------------------------------------------------------
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -402,7 +331,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=defaults.delay * 1000,
         metavar="MS",
-        help="added to each Web API call in the slow measurement",
+        help="added to each Web API call in the slow measurement (0: no slow measurement)",
+    )
+    group.add_argument(
+        "--ack-postgres-url",
+        default=defaults.postgres_url,
+        metavar="URL",
+        help="PostgreSQL to measure opsbot on, in a schema of its own ('' to skip; default "
+        f"$OPSBOT_BENCH_POSTGRES_URL, else $OPSBOT_TEST_POSTGRES_URL, else {DEFAULT_POSTGRES})",
+    )
+    group.add_argument(
+        "--ack-rounds",
+        type=int,
+        default=defaults.rounds,
+        metavar="N",
+        help="the servers take turns in N rounds of requests/N each",
     )
 
 
@@ -415,7 +358,8 @@ def section(args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ack_latency")
     add_arguments(parser)
-    print(section(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    print(section(args))
     return 0
 
 

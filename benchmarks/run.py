@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import ack_latency, loop_digest, standby
+from benchmarks import ack_latency, fanout, loop_digest, memory, standby
 
-BENCHMARKS = (ack_latency, standby, loop_digest)
+BENCHMARKS = (ack_latency, fanout, memory, standby, loop_digest)
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 

@@ -6,13 +6,8 @@
 2. One roster's shifts for 365 days: `shifts(roster, zone, at, at + 365 days)`, for the example
    configuration's `platform` roster and for the busiest generated roster. Goal: under 100 ms.
 
-The 1,000 rosters come from a fixed seed: 3-8 members, per_window 1 or 2, rotation by
-window, day or week, rotation_start in 2024-2026, one to three non-overlapping windows on
-varied weekdays (some past midnight, some in the small hours where clocks change), a few skip
-dates, in six zones with and without daylight saving. The overrides and swaps are made on
-real shifts near the instant, a third of each kind on the shift in progress.
-
-Each figure is taken twice:
+The 1,000 rosters, overrides and swaps are generated from a fixed seed
+(benchmarks/standby_rosters.py). Each figure is taken twice:
 
 - cold: the first call in a fresh Python process (a subprocess that has imported the code and
   loaded the rosters, as the bot has at start-up, but computed nothing of the schedule), the
@@ -23,14 +18,10 @@ Each figure is taken twice:
   call followed by one of its baseline.
 
 Baselines are naive code doing the least each question needs and none of the rules, timed
-the same way in the same run, right after each measured call (cold: in the same fresh
-process; it uses nothing the measured call caches). For 1: convert the instant to each
-roster's zone and test whether one of its windows lists the weekday and holds the wall time
-(no turns, past-midnight windows, daylight-saving rules, skips or overrides). For 2: walk the
-365 days one by one and place each window occurrence in UTC with
-`datetime.combine(..., tzinfo=zone)` (no turns, skips, gaps or clipping). Wall time is
-`time.perf_counter`, CPU time `time.process_time`, and the garbage collector's share of the
-wall time is added up from `gc.callbacks`.
+the same way in the same run, right after each measured call (the cases and their baselines:
+benchmarks/standby_cases.py). Wall time is `time.perf_counter`, CPU time
+`time.process_time`, and the garbage collector's share of the wall time is added up from
+`gc.callbacks`.
 
     python -m benchmarks.standby [--standby-rosters N] [--standby-repeats N]
                                  [--standby-cold-runs N]
@@ -43,7 +34,6 @@ import datetime as dt
 import functools
 import gc
 import json
-import random
 import statistics
 import subprocess
 import sys
@@ -52,41 +42,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
-from bot.config import Roster, example_config_path, load_config
-from bot.standby import Override, Shift, Swap, on_standby, shifts
-
-SEED = 20261124
-AT = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)  # Tokyo 21:00, London 12:00, NY 07:00
-YEAR = dt.timedelta(days=365)
-_DAY = dt.timedelta(days=1)
-ZONES = (
-    "Asia/Tokyo",
-    "Europe/London",
-    "America/New_York",
-    "Australia/Sydney",
-    "America/Sao_Paulo",
-    "Asia/Manila",
+from benchmarks.standby_cases import CASES, Case, Summary
+from benchmarks.standby_rosters import (
+    AT,
+    SEED,
+    Scenario,
+    busiest,
+    generate_rosters,
+    make_changes,
+    scenario,
 )
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-NOW_GOAL = 0.050  # seconds, for all rosters at one instant
-YEAR_GOAL = 0.100  # seconds, for one roster's 365 days
+from bot.config import Roster
+
+# isort: split
+# Re-exported: benchmarks/test_standby_benchmark.py reads these through this module.
+import random  # noqa: F401
+
+from benchmarks.standby_cases import naive_now, naive_year, now, year  # noqa: F401
+from benchmarks.standby_rosters import WEEKDAYS, ZONES, _window  # noqa: F401
+from benchmarks.standby_rosters import roster_zone as _zone  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 120  # seconds for one cold process
-# Local start times (hour, minute) by the kind of peak, and how long such windows last.
-_PEAKS = (
-    ("morning", [(h, m) for h in (6, 7, 8, 9) for m in (0, 30)], (60, 180)),
-    ("midday", [(h, m) for h in (11, 12, 13) for m in (0, 30)], (60, 150)),
-    ("evening", [(h, m) for h in (17, 18, 19, 20) for m in (0, 30)], (90, 240)),
-    ("late", [(h, m) for h in (21, 22, 23) for m in (0, 30)], (120, 300)),  # often past 00:00
-    ("small hours", [(h, m) for h in (0, 1, 2) for m in (0, 30)], (60, 180)),  # DST changes
-)
-_HOLIDAYS = [
-    dt.date(y, m, d) for y in (2024, 2025, 2026, 2027) for m, d in ((1, 1), (12, 24), (12, 31))
-] + [dt.date(2026, 11, 24), dt.date(2026, 11, 25), dt.date(2027, 3, 29)]
 
 
 class BenchmarkError(Exception):
@@ -111,173 +89,7 @@ class Options:
         )
 
 
-# -- the rosters, overrides and swaps ----------------------------------------------------
-
-
-def generate_rosters(count: int, seed: int = SEED) -> list[dict[str, Any]]:
-    """`count` varied rosters as they would appear in opsbot.yaml (plain data, valid)."""
-    rng = random.Random(seed)
-    return [_roster(rng, index) for index in range(count)]
-
-
-def _roster(rng: random.Random, index: int) -> dict[str, Any]:
-    members = [f"U{index:04d}M{k}" for k in range(rng.randint(3, 8))]
-    rotation_start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(3 * 365 + 1))
-    skips = rng.sample(_HOLIDAYS, rng.choice((0, 0, 1, 2, 3)))
-    if rng.random() < 0.3:
-        skips.append(rotation_start + dt.timedelta(days=rng.randrange(1, 400)))
-    data = {
-        "id": f"r{index:04d}",
-        "name": f"Standby {index}",
-        "channel": f"C{index:05d}",
-        "timezone": rng.choice(ZONES),
-        "members": members,
-        "per_window": 2 if rng.random() < 0.3 else 1,
-        "rotation": rng.choice(("window", "window", "day", "week")),
-        "rotation_start": rotation_start.isoformat(),
-        "skip_dates": sorted({day.isoformat() for day in skips}),
-    }
-    for _attempt in range(100):
-        data["windows"] = [_window(rng) for _ in range(rng.choice((1, 1, 2, 2, 3)))]
-        try:
-            Roster.model_validate(data)
-        except ValidationError:  # the windows overlap: draw others
-            continue
-        return data
-    raise AssertionError(f"no valid windows drawn for roster {index}")  # pragma: no cover
-
-
-def _window(rng: random.Random) -> dict[str, Any]:
-    _kind, starts, (shortest, longest) = rng.choice(_PEAKS)
-    hour, minute = rng.choice(starts)
-    length = rng.randrange(shortest, longest + 1, 30)
-    end = (hour * 60 + minute + length) % (24 * 60)
-    pick = rng.random()
-    if pick < 0.4:
-        days = list(WEEKDAYS[:5])
-    elif pick < 0.55:
-        days = list(WEEKDAYS)
-    elif pick < 0.7:
-        days = ["sat", "sun"] if rng.random() < 0.5 else ["fri", "sat"]
-    else:
-        days = sorted(rng.sample(WEEKDAYS, rng.randint(1, 6)), key=WEEKDAYS.index)
-    return {
-        "days": days,
-        "start": f"{hour:02d}:{minute:02d}",
-        "end": f"{end // 60:02d}:{end % 60:02d}",
-    }
-
-
-def busiest(rosters: Sequence[dict[str, Any]]) -> str:
-    """The id of the roster with the most window occurrences a week (then per_window, then
-    the most hours a week), read from its configuration alone."""
-
-    def load(data: dict[str, Any]) -> tuple[int, int, int]:
-        weekly, minutes = 0, 0
-        for window in data["windows"]:
-            start, end = (_minutes(window[edge]) for edge in ("start", "end"))
-            weekly += len(window["days"])
-            minutes += len(window["days"]) * ((end - start) % (24 * 60))
-        return weekly, data["per_window"], minutes
-
-    return max(rosters, key=load)["id"]
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def make_changes(
-    rosters: Sequence[Roster], at: dt.datetime, overrides: int, swaps: int, seed: int = SEED
-) -> tuple[list[Override], list[Swap]]:
-    """`overrides` overrides and `swaps` swaps made on real shifts from two days before `at`
-    to a week after it, each kind on different rosters while there are enough; a third of
-    each on the shift in progress at `at`."""
-    rng = random.Random(seed + 1)
-    order = rng.sample(list(rosters), len(rosters))
-    current = [r for r in order if on_standby(r, _zone(r), at) is not None]
-    nearby: dict[str, list[Shift]] = {}
-
-    def shifts_near(roster: Roster) -> list[Shift]:
-        if roster.id not in nearby:
-            nearby[roster.id] = shifts(roster, _zone(roster), at - 2 * _DAY, at + 7 * _DAY)
-        return nearby[roster.id]
-
-    def made(count: int, make: Callable[[Roster, list[Shift], bool], Any]) -> list[Any]:
-        found: list[Any] = []
-        used: set[str] = set()
-        for candidates, limit, on_now in ((current, count // 3, True), (order, count, False)):
-            for lap in range(2):  # a second lap only when there are too few rosters
-                for roster in candidates:
-                    if len(found) >= limit:
-                        break
-                    if lap == 0 and roster.id in used:
-                        continue
-                    item = make(roster, shifts_near(roster), on_now)
-                    if item is not None:
-                        found.append(item)
-                        used.add(roster.id)
-        return found
-
-    made_overrides = made(overrides, lambda r, found, on_now: _override(rng, r, found, at, on_now))
-    made_swaps = made(swaps, lambda r, found, on_now: _swap(rng, found, at, on_now))
-    return made_overrides, made_swaps
-
-
-def _pick(rng: random.Random, found: list[Shift], at: dt.datetime, on_now: bool) -> Shift | None:
-    if on_now:
-        return next((shift for shift in found if shift.covers(at)), None)
-    return rng.choice(found) if found else None
-
-
-def _override(
-    rng: random.Random, roster: Roster, found: list[Shift], at: dt.datetime, on_now: bool
-) -> Override | None:
-    shift = _pick(rng, found, at, on_now)
-    if shift is None:
-        return None
-    role = "secondary" if shift.secondary is not None and rng.random() < 0.3 else "primary"
-    others = [member for member in roster.members if member not in shift.people]
-    user = rng.choice(others) if others and rng.random() < 0.7 else "U0COVER01"
-    starts_at, ends_at = shift.starts_at, shift.ends_at
-    if rng.random() < 0.5:  # part of the shift only, so that it is cut in pieces
-        starts_at += (ends_at - starts_at) / 3
-        ends_at = starts_at + dt.timedelta(hours=rng.choice((1, 4, 24)))
-    return Override(roster.id, user, starts_at, ends_at, created_by="U0ADMIN01", role=role)
-
-
-def _swap(rng: random.Random, found: list[Shift], at: dt.datetime, on_now: bool) -> Swap | None:
-    first = _pick(rng, found, at, on_now)
-    if first is None:
-        return None
-    partners = [s for s in found if s.key != first.key and s.primary != first.primary]
-    if not partners:
-        return None
-    second = rng.choice(partners)
-    return Swap(
-        first.roster_id, first.key, first.primary, second.key, second.primary, first.primary
-    )
-
-
-@dataclass
-class Scenario:
-    """What the measurements work on; built the same way here and in a cold process."""
-
-    rosters: list[Roster]
-    platform: Roster
-    platform_zone: ZoneInfo
-    busiest: Roster
-    at: dt.datetime
-    changes: dict[str, tuple[list[Override], list[Swap]]]  # by roster id, as the bot reads them
-
-    @property
-    def override_count(self) -> int:
-        return sum(len(overrides) for overrides, _ in self.changes.values())
-
-    @property
-    def swap_count(self) -> int:
-        return sum(len(swaps) for _, swaps in self.changes.values())
+# -- the data of a scenario ---------------------------------------------------------------
 
 
 def payload(options: Options) -> dict[str, Any]:
@@ -297,130 +109,6 @@ def payload(options: Options) -> dict[str, Any]:
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row.items()}
-
-
-def scenario(data: dict[str, Any]) -> Scenario:
-    rosters = [Roster.model_validate(raw) for raw in data["rosters"]]
-    config = load_config(example_config_path())
-    platform = config.roster("platform")
-    assert platform is not None
-    changes: dict[str, tuple[list[Override], list[Swap]]] = {}
-    for row in data["overrides"]:
-        moments = {k: dt.datetime.fromisoformat(row[k]) for k in ("starts_at", "ends_at")}
-        changes.setdefault(row["roster_id"], ([], []))[0].append(Override(**{**row, **moments}))
-    for row in data["swaps"]:
-        changes.setdefault(row["roster_id"], ([], []))[1].append(Swap(**row))
-    return Scenario(
-        rosters=rosters,
-        platform=platform,
-        platform_zone=config.roster_zone(platform),
-        busiest=next(r for r in rosters if r.id == data["busiest"]),
-        at=dt.datetime.fromisoformat(data["at"]),
-        changes=changes,
-    )
-
-
-# -- what is timed -----------------------------------------------------------------------
-# Each case does the work once and returns a small summary, so that a cold process can be
-# checked against this one.
-
-Summary = list[int]
-
-
-def _zone(roster: Roster) -> ZoneInfo:
-    """As `OrgConfig.roster_zone` (every generated roster names its zone)."""
-    return ZoneInfo(roster.timezone or "UTC")
-
-
-_NONE: tuple[Sequence[Override], Sequence[Swap]] = ((), ())
-
-
-def naive_now(s: Scenario) -> Summary:
-    """Baseline: is one of each roster's windows open at the instant, naively."""
-    open_now = 0
-    for roster in s.rosters:
-        local = s.at.astimezone(_zone(roster))
-        day, time_of_day = WEEKDAYS[local.weekday()], local.time()
-        open_now += any(day in w.days and w.start <= time_of_day < w.end for w in roster.windows)
-    return [open_now]
-
-
-def now(s: Scenario, with_changes: bool) -> Summary:
-    on, changed = 0, 0
-    for roster in s.rosters:
-        overrides, swaps = s.changes.get(roster.id, _NONE) if with_changes else _NONE
-        shift = on_standby(roster, _zone(roster), s.at, overrides, swaps)
-        if shift is not None:
-            on += 1
-            origins = (shift.primary_origin, shift.secondary_origin)
-            changed += any(o is not None and o.source != "rotation" for o in origins)
-    return [on, changed]
-
-
-def naive_year(roster: Roster, zone: ZoneInfo, start: dt.datetime) -> Summary:
-    """Baseline: place every window occurrence of 365 days in UTC, one date at a time."""
-    end = start + YEAR
-    placed = 0
-    day, last = start.astimezone(zone).date() - _DAY, end.astimezone(zone).date()
-    while day <= last:
-        weekday = WEEKDAYS[day.weekday()]
-        for w in roster.windows:
-            if weekday in w.days:
-                starts_at = dt.datetime.combine(day, w.start, zone).astimezone(dt.UTC)
-                end_day = day + _DAY if w.end < w.start else day
-                ends_at = dt.datetime.combine(end_day, w.end, zone).astimezone(dt.UTC)
-                placed += starts_at < end and start < ends_at
-        day += _DAY
-    return [placed]
-
-
-def year(roster: Roster, zone: ZoneInfo, start: dt.datetime) -> Summary:
-    found = shifts(roster, zone, start, start + YEAR)
-    return [len(found), len({s.primary for s in found})]
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str  # as the table shows it
-    run: Callable[[Scenario], Summary]
-    goal: float | None  # seconds; None for a baseline
-    baseline: str | None  # the key of the case it is compared with
-
-
-CASES: dict[str, Case] = {
-    "naive-now": Case("naive window check, all rosters (baseline)", naive_now, None, None),
-    "now": Case("`on_standby`, all rosters", lambda s: now(s, False), NOW_GOAL, "naive-now"),
-    "now-changes": Case(
-        "`on_standby`, all rosters, with the overrides and swaps",
-        lambda s: now(s, True),
-        NOW_GOAL,
-        "naive-now",
-    ),
-    "naive-year-platform": Case(
-        "naive 365-day walk, `platform` (baseline)",
-        lambda s: naive_year(s.platform, s.platform_zone, s.at),
-        None,
-        None,
-    ),
-    "year-platform": Case(
-        "`shifts` for 365 days, `platform`",
-        lambda s: year(s.platform, s.platform_zone, s.at),
-        YEAR_GOAL,
-        "naive-year-platform",
-    ),
-    "naive-year-busiest": Case(
-        "naive 365-day walk, busiest roster (baseline)",
-        lambda s: naive_year(s.busiest, _zone(s.busiest), s.at),
-        None,
-        None,
-    ),
-    "year-busiest": Case(
-        "`shifts` for 365 days, busiest roster",
-        lambda s: year(s.busiest, _zone(s.busiest), s.at),
-        YEAR_GOAL,
-        "naive-year-busiest",
-    ),
-}
 
 
 # -- measuring ---------------------------------------------------------------------------
