@@ -5,6 +5,7 @@ deferred and never take the write lock (WAL lets them read beside a writer)."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "opsbot_read_only"
@@ -31,9 +33,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        if parsed.database and parsed.database != ":memory:":
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if parsed.database and parsed.database != ":memory:":
+            _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -44,6 +46,25 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+@retry(
+    retry=retry_if_exception(_locked),
+    wait=wait_random(0.005, 0.05),
+    stop=stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+    reraise=True,
+)
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch a new file to WAL (the mode is kept in the file, so later connections find it
+    set and change nothing). Processes opening a new file together (a server and a clock
+    started at once) race for the switch; SQLite answers the loser "database is locked" at
+    once, without its busy timeout, to avoid a deadlock, so the switch is tried again."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
 
 
 class WriterGate:
