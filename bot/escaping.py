@@ -12,6 +12,7 @@ import re
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _MENTION = re.compile(r"<(@[UW][A-Z0-9]{2,}|#C[A-Z0-9]{2,})(?:\|[^<>]*)?>")
 ZWSP = "\u200b"
+MODIFIER_GRAVE = "\u02cb"  # looks like a backtick, does not end inline code
 
 
 def _escape_plain(text: str) -> str:
@@ -41,6 +42,13 @@ def without_mentions(text: str) -> str:
 def plain(text: str) -> str:
     """For plain_text fields, which Slack never parses for mentions: only break broadcasts."""
     return _BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+
+
+def code(text: str) -> str:
+    """What someone typed, echoed back as inline code: escaped (Slack still reads `<!channel>`
+    and link markup inside backticks) and with its own backticks made harmless, so they
+    cannot close the span."""
+    return "`" + _escape_plain(text).replace("`", MODIFIER_GRAVE) + "`"
 
 
 def mention(user_id: str | None) -> str:

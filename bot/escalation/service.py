@@ -17,6 +17,7 @@ from bot.db.engine import Database
 from bot.errors import Refusal
 from bot.escalation import deliveries as out
 from bot.escalation.models import ACKNOWLEDGED, ACTIVE, EXHAUSTED, STOPPED, Escalation, Page
+from bot.escaping import code
 from bot.incidents import deliveries as incident_out
 from bot.incidents.models import Incident
 from bot.incidents.service import Actor, IncidentService
@@ -58,7 +59,7 @@ class EscalationService:
             if roster is None:
                 known = [t.id for t in self.config.teams] + [r.id for r in self.config.rosters]
                 raise EscalationError(
-                    f"There is no team or roster `{target}`. Known: {', '.join(known)}."
+                    f"There is no team or roster {code(target)}. Known: {', '.join(known)}."
                 )
             return roster
         team = self.config.team(incident.team_id) if incident.team_id else None

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
+from bot.escaping import code
 from bot.incidents.models import STATUSES
 
 MAX_TITLE = 150
@@ -109,7 +110,7 @@ def parse(text: str) -> Command:
             )
         match = _USER.match(words[1])
         if not match:
-            raise UsageError(f"`{words[1]}` is not a person; mention them, like @alice.")
+            raise UsageError(f"{code(words[1])} is not a person; mention them, like @alice.")
         return Command(
             "assign", ref=ref, role=words[0].lower(), user=match.group(1) or match.group(2)
         )
@@ -120,7 +121,7 @@ def parse(text: str) -> Command:
     if name == "resolve":
         ref = _take_ref(words)
         return Command("resolve", ref=ref, text=_bounded(" ".join(words), "summary", MAX_TEXT))
-    raise UsageError(f"`{name}` is not an /incident command.")
+    raise UsageError(f"{code(name)} is not an /incident command.")
 
 
 def _parse_declare(words: list[str]) -> Command:

@@ -18,6 +18,7 @@ from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
+from bot.escaping import code
 from bot.incidents import deliveries as out
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger import Ledger
@@ -174,7 +175,7 @@ class IncidentService:
         description: str = "",
     ) -> Result:
         if team_id is not None and self.config.team(team_id) is None:
-            raise IncidentError(f"There is no team `{team_id}`.")
+            raise IncidentError(f"There is no team {code(team_id)}.")
         if team_id is None:  # the declarer's team, when they belong to exactly one
             theirs = [t.id for t in self.config.teams if actor.user_id in t.members]
             team_id = theirs[0] if len(theirs) == 1 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UsageError
+from bot.escaping import code
 
 USAGE = """\
 */lol* — the weekly Loop of Loops
@@ -40,4 +41,4 @@ def parse(text: str) -> LoopCommand:
         if rest:
             raise UsageError("`digest` takes only `preview`: `/lol digest preview`.")
         return LoopCommand("digest")
-    raise UsageError(f"`{name}` is not a /lol command.")
+    raise UsageError(f"{code(name)} is not a /lol command.")

@@ -14,6 +14,7 @@ from bot.config import OrgConfig, Team
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
+from bot.escaping import code
 from bot.ledger import Ledger
 from bot.ledger.models import SENT, Delivery
 from bot.loop import deliveries as out
@@ -85,7 +86,7 @@ class LoopService:
         team = self.config.team(team_id)
         if team is None:
             known = ", ".join(t.id for t in self.config.teams) or "none configured"
-            raise LoopError(f"There is no team `{team_id}` (teams: {known}).")
+            raise LoopError(f"There is no team {code(team_id)} (teams: {known}).")
         return team
 
     def answerable(self, user: str, team_id: str | None) -> list[Team]:

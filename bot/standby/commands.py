@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
+from bot.escaping import code
 
 USAGE = """\
 */standby* — who is on standby
@@ -40,7 +41,7 @@ class StandbyCommand:
 def _user(word: str) -> str:
     match = _USER.match(word)
     if not match:
-        raise UsageError(f"`{word}` is not a person; mention them, like @bob.")
+        raise UsageError(f"{code(word)} is not a person; mention them, like @bob.")
     return match.group(1) or match.group(2)
 
 
@@ -55,7 +56,7 @@ def parse_date(word: str, today: dt.date) -> dt.date:
             return dt.date.fromisoformat(word)
         except ValueError:
             pass
-    raise UsageError(f"`{word}` is not a date; write it as YYYY-MM-DD, today or tomorrow.")
+    raise UsageError(f"{code(word)} is not a date; write it as YYYY-MM-DD, today or tomorrow.")
 
 
 def _time(word: str) -> dt.time | None:
@@ -79,12 +80,12 @@ def _take_moment(words: list[str], today: dt.date, base: dt.date | None) -> dt.d
     if words and (clock := _time(words[0])) is not None:
         words.pop(0)
         return dt.datetime.combine(day, clock)
-    raise UsageError(f"`{word}` needs a time after it, like `{word} 07:30`.")
+    raise UsageError(f"{code(word)} needs a time after it, like {code(word + ' 07:30')}.")
 
 
 def _roster(words: list[str], name: str) -> str | None:
     if len(words) > 1:
-        raise UsageError(f"`{name}` got more than it understands: `{' '.join(words)}`.")
+        raise UsageError(f"`{name}` got more than it understands: {code(' '.join(words))}.")
     return words[0].lower() if words else None
 
 
@@ -124,4 +125,4 @@ def parse(text: str, today: dt.date) -> StandbyCommand:
         return StandbyCommand(
             "override", roster=_roster(words, name), user=user, start=start, end=end
         )
-    raise UsageError(f"`{name}` is not a /standby command.")
+    raise UsageError(f"{code(name)} is not a /standby command.")

@@ -16,6 +16,7 @@ from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
+from bot.escaping import code
 from bot.ledger import Ledger
 from bot.ledger.models import SENT, Delivery
 from bot.standby import deliveries as out
@@ -132,7 +133,7 @@ class StandbyService:
             roster = self.config.roster(name)
             if roster is None:
                 known = ", ".join(r.id for r in self.config.rosters) or "none configured"
-                raise StandbyError(f"There is no roster `{name}`. Rosters: {known}.")
+                raise StandbyError(f"There is no roster {code(name)}. Rosters: {known}.")
             return roster
         if len(self.config.rosters) == 1:
             return self.config.rosters[0]
