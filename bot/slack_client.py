@@ -1,5 +1,6 @@
 """The Web API client: honours SLACK_API_URL and retries with slack-sdk's own handlers
-(connection errors, 429 after Retry-After, 5xx with exponential backoff and jitter).
+(connection errors, 429 after Retry-After, 500/502/503/504 with exponential backoff and
+jitter).
 
 A 429 holds the method for everyone in the process: the client's `RateLimitGate` records
 until when Slack asked us to wait, the retry handler sleeps until then (slack-sdk's own adds
@@ -121,6 +122,23 @@ class GatedWebClient(WebClient):
         return super().api_call(api_method, *args, **kwargs)
 
 
+class GatewayErrorRetryHandler(ServerErrorRetryHandler):
+    """slack-sdk's handler retries 500 and 503 only; a 502 or 504 from Slack's edge (or the
+    organisation's egress proxy) is as passing, so it is retried the same way."""
+
+    STATUSES = frozenset({500, 502, 503, 504})
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code in self.STATUSES
+
+
 class ProportionalJitter(Jitter):
     """Adds up to half the interval at random (slack-sdk's RandomJitter adds up to a whole
     second whatever the interval, which would swamp a short backoff)."""
@@ -138,7 +156,7 @@ def retry_handlers(
     return [
         ConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
         GatedRateLimitRetryHandler(gate or RateLimitGate()),
-        ServerErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
+        GatewayErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
     ]
 
 

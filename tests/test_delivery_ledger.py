@@ -87,6 +87,18 @@ def test_rate_limited_call_is_retried_after_retry_after(slack, standin):
     assert [c.status for c in standin.calls_to("chat.postMessage")][:3] == [429, 429, 200]
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_passing_server_error_is_retried_by_the_client_and_sent_once(bot, standin, status):
+    standin.fail_next("chat.postMessage", status=status, times=2)
+    with freeze_time(T0):
+        owe(bot, "test:5xx", "hello", T0)
+        bot.tick()
+    assert [c.status for c in standin.calls_to("chat.postMessage")] == [status, status, 200]
+    assert [m.text for m in standin.messages(GENERAL)] == ["hello"]
+    delivery = deliveries(bot)["test:5xx"]
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+
 def test_not_in_channel_joins_then_posts(bot, standin):
     standin.error_next("chat.postMessage", "not_in_channel")
     with freeze_time(T0):
