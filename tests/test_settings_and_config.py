@@ -3,6 +3,8 @@ with its place in the file."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -183,3 +185,24 @@ def test_any_configuration_text_loads_or_lists_located_errors(text):
         parse_config(text, "fuzz.yaml")
     except ConfigError as exc:
         assert exc.problems and all(str(p).startswith("fuzz.yaml") for p in exc.problems)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+psycopg://opsbot:hunter2@127.0.0.1:{port}/opsbot", "Connection refused"),
+        ("sqlite:///{tmp}/no-such-dir/opsbot.db", "unable to open database file"),
+    ],
+)
+def test_an_unreachable_database_is_one_line_naming_the_setting(
+    monkeypatch, capsys, tmp_path, url, reason
+):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", url.format(port=port, tmp=tmp_path))
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("opsbot: DATABASE_URL: cannot connect to ") and "\n" not in err
+    assert reason in err
+    assert "hunter2" not in err
