@@ -9,7 +9,13 @@ if TYPE_CHECKING:
 
 
 def register_all(bot: OpsBot) -> None:
-    from handlers import app_home, incident_actions, incident_command, loop_command, standby_command
+    from handlers import (
+        app_home,
+        incident_actions,
+        incident_command,
+        loop_command,
+        standby_command,
+    )
 
     incident_command.register(bot)
     incident_actions.register(bot)

@@ -10,6 +10,7 @@ from bot.errors import Refusal
 from bot.incidents import render
 from bot.incidents.commands import MAX_TEXT, MAX_TITLE
 from bot.incidents.service import Actor, Result
+from handlers.failures import answers_failures
 from handlers.incident_command import page_on_declare
 from handlers.views import field_value, view_metadata
 
@@ -36,6 +37,7 @@ def register(bot: OpsBot) -> None:
 
     @app.action("incident_status_identified")
     @app.action("incident_status_monitoring")
+    @answers_failures
     def status_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
         status = action["action_id"].removeprefix("incident_status_")
@@ -43,6 +45,7 @@ def register(bot: OpsBot) -> None:
 
     @app.action("page_ack")
     @app.action("page_decline")
+    @answers_failures
     def page_answer(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
         user, chain = body["user"]["id"], int(action["value"])
@@ -60,6 +63,7 @@ def register(bot: OpsBot) -> None:
         bot.deliver_soon(result.deliveries)
 
     @app.action("incident_take_ic")
+    @answers_failures
     def take_ic(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
         actor = actor_of(body)
@@ -67,6 +71,7 @@ def register(bot: OpsBot) -> None:
 
     @app.action("incident_update")
     @app.action("incident_resolve")
+    @answers_failures
     def open_modal(
         ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
     ) -> None:
@@ -85,6 +90,7 @@ def register(bot: OpsBot) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=builder(incident, metadata))
 
     @app.view("incident_declare")
+    @answers_failures
     def declare_submitted(
         ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
     ) -> None:
@@ -129,6 +135,7 @@ def register(bot: OpsBot) -> None:
         bot.deliver_soon(result.deliveries)
 
     @app.view("incident_update")
+    @answers_failures
     def update_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
         text = field_value(view, "text")
         if not text:
@@ -144,6 +151,7 @@ def register(bot: OpsBot) -> None:
         )
 
     @app.view("incident_resolve")
+    @answers_failures
     def resolve_submitted(
         ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
     ) -> None:

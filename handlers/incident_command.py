@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
 from bot.incidents.service import Actor
+from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ def register(bot: OpsBot) -> None:
     service = bot.incidents
 
     @bot.bolt.command("/incident")
+    @answers_failures
     def incident(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
         try:
             cmd = parse(command.get("text", ""))
@@ -91,7 +94,8 @@ def register(bot: OpsBot) -> None:
             case "postmortem":
                 incident = service.get(cmd.ref, actor)
                 ack(**ephemeral(f"Drafting the postmortem of {incident.ref}…"))
-                bot.later(post_postmortem, bot, incident, respond)
+                post = functools.partial(post_postmortem, bot, incident, respond)
+                bot.later(telling_failures(command, respond, post))
             case "escalate":
                 target, reason = cmd.target, cmd.text
                 if target and not (bot.config.team(target) or bot.config.roster(target)):

@@ -10,6 +10,7 @@ from bot.loop import render
 from bot.loop.commands import USAGE, LoopCommand, parse
 from bot.loop.renderers import digest_messages
 from bot.loop.service import LoopError, Need
+from handlers.failures import answers_failures
 from handlers.views import ephemeral, field_value, view_metadata
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def register(bot: OpsBot) -> None:
         client.views_open(trigger_id=trigger_id, view=view)
 
     @app.command("/lol")
+    @answers_failures
     def lol(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
         try:
             cmd = parse(command.get("text", ""))
@@ -90,6 +92,7 @@ def register(bot: OpsBot) -> None:
         return mine[0]
 
     @app.action("loop_write")
+    @answers_failures
     def write(
         ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
     ) -> None:
@@ -106,6 +109,7 @@ def register(bot: OpsBot) -> None:
 
     @app.action("loop_ask_done")
     @app.action("loop_ask_withdraw")
+    @answers_failures
     def close_ask(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
         how = "done" if action["action_id"] == "loop_ask_done" else "withdraw"
@@ -117,6 +121,7 @@ def register(bot: OpsBot) -> None:
         say(body, respond, result.message)
 
     @app.view(render.CALLBACK)
+    @answers_failures
     def submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = view_metadata(view)
         team_id = metadata.get("team") or field_value(view, "team")

@@ -12,6 +12,7 @@ from bot.standby import render
 from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
 from bot.standby.service import StandbyError
+from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ def register(bot: OpsBot) -> None:
     service = bot.standby
 
     @bot.bolt.command("/standby")
+    @answers_failures
     def standby(ack: Any, command: dict[str, Any], respond: Any) -> None:
         user = command["user_id"]
         today = clock.now().astimezone(ZoneInfo(bot.config.timezone)).date()
@@ -44,7 +46,11 @@ def register(bot: OpsBot) -> None:
                 ack(**ephemeral(calendar_off(cmd, user)))
             else:
                 ack()  # the answer follows in a moment, in the asker's time zone
-                bot.later(lambda: respond(**ephemeral(**view(cmd, user))))
+
+                def answer() -> None:
+                    respond(**ephemeral(**view(cmd, user)))
+
+                bot.later(telling_failures(command, respond, answer))
         except StandbyError as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
@@ -110,6 +116,7 @@ def register(bot: OpsBot) -> None:
 
 def register_actions(bot: OpsBot) -> None:
     @bot.bolt.action("standby_ack")
+    @answers_failures
     def acknowledge(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
         try:
