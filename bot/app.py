@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
@@ -34,6 +35,9 @@ from bot.slack_client import BACKOFF_FACTOR, make_web_client
 from bot.standby.renderers import standby_renderers
 from bot.standby.service import StandbyService
 
+if TYPE_CHECKING:
+    from schedules.watchdog import TickWatch
+
 log = logging.getLogger(__name__)
 
 
@@ -53,8 +57,8 @@ class OpsBot:
     after_ack: TrackedExecutor
     loop: LoopService
     last_tick: dt.datetime | None = field(default=None)
-    # Set when this process runs the scheduler: /healthz then fails if ticks stop.
-    scheduler_since: dt.datetime | None = field(default=None)
+    # Set when this process runs the scheduler: /healthz then fails if its tick is stuck.
+    tick_watch: TickWatch | None = field(default=None)
     # The requests being answered; the work after acks gives way to them.
     give_way: GiveWay = field(default_factory=GiveWay)
 

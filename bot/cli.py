@@ -35,7 +35,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
     from bot.logs import setup_logging
     from bot.web import HttpServer, exit_on_sigterm
-    from schedules import build_scheduler
+    from schedules import TICK_SECONDS, build_scheduler
+    from schedules.watchdog import TickWatch
 
     required = (
         ("SLACK_BOT_TOKEN",)
@@ -48,12 +49,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or int(os.environ.get("PORT") or 3000)
     upgrade(settings.database_url)
     bot = create_app(settings, config)  # type: ignore[arg-type]
-    scheduler = None if args.no_scheduler else build_scheduler(bot)
+    watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
+    scheduler = None if watch is None else build_scheduler(bot, watch=watch)
     server = HttpServer(bot, port=port)
     socket_handler = None
     try:
         if scheduler:
-            bot.scheduler_since = clock.now()
+            bot.tick_watch = watch
             scheduler.start()
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -31,7 +31,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
-from bot import clock
+from bot import clock, progress
 
 BACKOFF_FACTOR = 0.5  # seconds: 1, 2, 4 (+ up to half again) between attempts
 RATE_LIMIT_RETRIES = 6
@@ -107,6 +107,7 @@ class GatedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         self.gate.hold(method, retry_after(response.headers))
         state.next_attempt_requested = True
         self.gate.wait(method)
+        progress.note()  # a long Retry-After is waited out, not stuck
         state.increment_current_attempt()
 
 
@@ -119,7 +120,10 @@ class GatedWebClient(WebClient):
 
     def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
         self.gate.wait(api_method)
-        return super().api_call(api_method, *args, **kwargs)
+        try:
+            return super().api_call(api_method, *args, **kwargs)
+        finally:
+            progress.note()
 
 
 class GatewayErrorRetryHandler(ServerErrorRetryHandler):

@@ -58,7 +58,9 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
 
 def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
     """200 while the database answers; 503 when it does not, or when this process runs the
-    scheduler and it has not ticked for STALE_TICK (restarting this process fixes that).
+    scheduler and its tick is stuck, as the clock's watchdog judges it (schedules/watchdog.py:
+    a tick that has not moved, or none started, for its `stale_after`; a long tick that keeps
+    moving is not stuck). Restarting this process fixes that.
 
     A process without a scheduler (the Procfile's web) reports the clock's last tick from
     the database, `"clock": {"last_tick", "age_seconds", "state": "ticking"|"stale"}`, once
@@ -67,7 +69,7 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
     Slack app would go down with it."""
     try:
         bot.db.ping()
-        clock_tick = last_tick(bot.db) if bot.scheduler_since is None else None
+        clock_tick = last_tick(bot.db) if bot.tick_watch is None else None
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         log.warning("health check: database does not answer: %s", exc)
         return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
@@ -81,11 +83,11 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
         }
     if bot.last_tick is not None:
         body["last_tick"] = bot.last_tick.isoformat()
-    if bot.scheduler_since is not None:
-        latest = bot.last_tick or bot.scheduler_since
-        if clock.now() - latest > STALE_TICK:
-            log.error("health check: the scheduler has not ticked since %s", latest.isoformat())
-            body.update(ok=False, scheduler="stale")
+    if bot.tick_watch is not None:
+        stuck = bot.tick_watch.stuck()
+        if stuck is not None:
+            log.error("health check: the scheduler is stuck: %s", stuck)
+            body.update(ok=False, scheduler="stuck", reason=stuck)
             return _json(start_response, "503 Service Unavailable", body)
         body["scheduler"] = "ticking"
     return _json(start_response, "200 OK", body)

@@ -7,7 +7,9 @@ code and line) has stayed the same for `stale_after` seconds (blocked on a socke
 or a database that never answers); or no tick has started for `interval + stale_after`
 seconds although one is due every `interval`. A long tick that keeps moving (a big fan-out
 sending one delivery after another, waiting out Slack's Retry-After between calls) is
-working, not stuck: every Web API answer and every database statement moves its thread.
+working, not stuck: every Web API answer and every database statement moves its thread, and
+the Web API client counts each call and each Retry-After it waits out (bot/progress.py), so
+a tick sleeping at the same line between calls, sample after sample, still moves.
 The longest single wait a working tick makes is one Web API attempt (15 s timeout), one
 Retry-After sleep (Slack asks for seconds, rarely a minute) or one SQLite busy wait
 (15 s), all well under the default `STALE_AFTER`. A tick that fails (raises) is not stuck:
@@ -28,6 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType, FrameType
+
+from bot import progress
 
 log = logging.getLogger(__name__)
 
@@ -95,21 +99,28 @@ class TickWatch:
         *,
         now: Callable[[], float] = time.monotonic,
         frame_of: Callable[[int], FrameType | None] = thread_frame,
+        progress_of: Callable[[int], int] = progress.count,
     ):
         self.stale_after = stale_after
         self.interval = interval
         self._now = now
         self._frame_of = frame_of
+        self._progress_of = progress_of
         self._lock = threading.Lock()
         self._moved = now()  # the last time something showed the tick was not stuck
         self._thread: int | None = None  # the running tick's thread
         self._stack: Stack = ()
+        self._progress = 0
 
     def started(self) -> None:
         with self._lock:
             self._thread = threading.get_ident()
-            self._stack = ()
+            self._stack, self._progress = (), self._progress_of(self._thread)
             self._moved = self._now()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     def finished(self) -> None:
         with self._lock:
@@ -129,8 +140,9 @@ class TickWatch:
                     )
                 return None
             stack = stack_of(self._frame_of(self._thread))
-            if stack != self._stack:
-                self._stack, self._moved = stack, now
+            signs = self._progress_of(self._thread)
+            if stack != self._stack or signs != self._progress:
+                self._stack, self._progress, self._moved = stack, signs, now
                 return None
             still = now - self._moved
             if still > self.stale_after:

@@ -21,7 +21,7 @@ from bot.app import create_app
 from bot.catch_up import last_tick, record_tick
 from schedules import _safe_tick
 from schedules.watchdog import STUCK_EXIT, TickWatch, describe, stack_of, start_watchdog
-from tests.conftest import make_settings
+from tests.conftest import GENERAL, make_settings
 
 START = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)
 
@@ -149,6 +149,54 @@ def test_a_tick_that_sits_in_one_place_is_stuck():
     )
     watch.finished()  # it came back after all: a finished tick is not stuck
     assert watch.stuck() is None
+
+
+def test_a_tick_waiting_out_retry_after_at_the_same_line_is_not_stuck(bot, standin):
+    """Slack asks for a long Retry-After again and again: every sample finds the tick in
+    the same sleep (the same frames here), but between samples the Web API client makes its
+    calls and ends its waits, and counts them, so the tick is not stuck; once it no longer
+    does (blocked for good), it is."""
+    sleeping = frame("wait", 75, back=frame("deliver_due", 10), file="bot/slack_client.py")
+    watch, now = watch_with([sleeping])  # this thread is the tick
+    watch.started()
+    for _minute in range(10):
+        standin.fail_next("chat.postMessage", status=429, retry_after=0)
+        bot.client.chat_postMessage(channel=GENERAL, text="one of many")
+        now.seconds += 60
+        assert watch.stuck() is None
+    now.seconds += 121
+    assert (
+        watch.stuck()
+        == "the tick has not moved for 121 s: it waits in wait (bot/slack_client.py:75)"
+    )
+    assert len(standin.messages(GENERAL)) == 10
+
+
+def test_serves_healthz_fails_once_its_own_scheduler_is_stuck(bot, server):
+    """`opsbot serve` with its scheduler: /healthz asks the same watch the clock's watchdog
+    does, so a long tick that keeps moving stays healthy and a stuck one makes the platform
+    restart the process."""
+    now = FakeClock()
+    bot.tick_watch = TickWatch(stale_after=120, interval=15, now=now)
+    assert health(server) == (200, {"ok": True, "database": "up", "scheduler": "ticking"})
+    with freeze_time(START):
+        _safe_tick(bot, bot.tick_watch)
+    now.seconds += 135
+    assert health(server) == (
+        200,
+        {"ok": True, "database": "up", "last_tick": START.isoformat(), "scheduler": "ticking"},
+    )
+    now.seconds += 1
+    assert health(server) == (
+        503,
+        {
+            "ok": False,
+            "database": "up",
+            "last_tick": START.isoformat(),
+            "scheduler": "stuck",
+            "reason": "no tick has started for 136 s (one is due every 15 s)",
+        },
+    )
 
 
 def test_describe_names_real_frames():

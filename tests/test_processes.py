@@ -94,6 +94,30 @@ def test_serve_migrates_answers_signed_requests_and_stops_on_sigterm(tmp_path, s
     assert "xoxb-process-test" not in log
 
 
+def test_serve_with_its_scheduler_reports_the_tick_in_healthz(tmp_path, standin):
+    """Without --no-scheduler, serve ticks (the first tick at once) and its /healthz says so."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=environment(tmp_path, standin),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        body = wait_healthy(url, process)
+        for _ in range(200):
+            if "last_tick" in body:
+                break
+            time.sleep(0.05)  # waiting for the first tick of a real process
+            body = wait_healthy(url, process)
+    finally:
+        code, log = stop(process)
+    assert code == 0, log
+    assert (body["ok"], body["scheduler"]) == (True, "ticking")
+    assert "last_tick" in body and "clock" not in body
+
+
 def test_clock_runs_the_tick_and_stops_on_sigterm(tmp_path, standin):
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "clock"],

@@ -77,28 +77,3 @@ def test_unknown_path_is_404(server):
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status == 404
-
-
-def test_healthz_fails_when_this_processs_scheduler_stops_ticking(bot, server):
-    import datetime as dt
-
-    from freezegun import freeze_time
-
-    def health() -> tuple[int, dict]:
-        try:
-            with urllib.request.urlopen(f"{server}/healthz", timeout=5) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-
-    start = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)
-    with freeze_time(start) as clock:
-        bot.scheduler_since = start
-        bot.tick()
-        assert health() == (
-            200,
-            {"ok": True, "database": "up", "last_tick": start.isoformat(), "scheduler": "ticking"},
-        )
-        clock.tick(dt.timedelta(seconds=61))
-        status, body = health()
-    assert (status, body["ok"], body["scheduler"]) == (503, False, "stale")
