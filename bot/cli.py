@@ -34,6 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.db.migrate import upgrade
     from bot.logs import setup_logging
+    from bot.reload import reload_on_sighup
     from bot.web import HttpServer, exit_on_sigterm
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch
@@ -49,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or int(os.environ.get("PORT") or 3000)
     upgrade(settings.database_url)
     bot = create_app(settings, config)  # type: ignore[arg-type]
+    reload_on_sighup(bot, settings.opsbot_config)
     watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
     scheduler = None if watch is None else build_scheduler(bot, watch=watch)
     server = HttpServer(bot, port=port)
@@ -89,6 +91,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.db.migrate import upgrade
     from bot.logs import setup_logging
+    from bot.reload import reload_on_sighup
     from bot.web import exit_on_sigterm
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch, start_watchdog
@@ -100,6 +103,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     try:
         upgrade(settings.database_url)
         bot = create_app(settings, config)  # type: ignore[arg-type]
+        reload_on_sighup(bot, settings.opsbot_config)
         watch = TickWatch(args.stale_after, TICK_SECONDS)
         scheduler = build_scheduler(bot, blocking=True, watch=watch)
         start_watchdog(watch)

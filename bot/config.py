@@ -219,6 +219,14 @@ class OrgConfig(_Model):
                 )
         return self
 
+    def take_over(self, new: OrgConfig) -> None:
+        """Become `new` for everyone holding this object (the services, the renderers and
+        the listeners all share one), in one step: the fields are swapped as one dict, so
+        a reader sees the old configuration or the new one field by field, never a field
+        half built. Used by the reload on SIGHUP (bot/reload.py); the model stays frozen."""
+        object.__setattr__(self, "__dict__", dict(new.__dict__))
+        object.__setattr__(self, "__pydantic_fields_set__", set(new.__pydantic_fields_set__))
+
     def team(self, team_id: str) -> Team | None:
         return next((t for t in self.teams if t.id == team_id), None)
 

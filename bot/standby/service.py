@@ -56,7 +56,12 @@ class StandbyService:
     def __init__(self, db: Database, config: OrgConfig):
         self.db = db
         self.config = config
-        for roster in config.rosters:  # compile each calendar now, not on the first question
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Compile each roster's calendar now, not on the first question (at start, and
+        after the configuration is reloaded)."""
+        for roster in self.config.rosters:
             roster_calendar(roster, self.zone(roster))
 
     # -- reading -----------------------------------------------------------------
