@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
-import subprocess
-import sys
 import time
 
 from freezegun import freeze_time
@@ -18,7 +16,7 @@ from bot.config import example_config_path
 from bot.reload import reload_config
 from bot.slack_requests import SlackRequests
 from tests.conftest import CAROL, DAVE, SIGNING_SECRET
-from tests.test_processes import environment, free_port, stop, wait_healthy
+from tests.test_processes import environment, free_port, opsbot, stop, wait_healthy
 
 EXAMPLE = example_config_path().read_text()
 ROTATION = "members: [U0ALICE01, U0BOB0001, U0CAROL01]   # rotation order"
@@ -74,12 +72,7 @@ def test_serve_reloads_its_file_on_sighup(tmp_path, standin):
     path.write_text(EXAMPLE)
     env = environment(tmp_path, standin) | {"OPSBOT_CONFIG": str(path)}
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = opsbot(env, "serve", "--port", str(port), "--no-scheduler")
     url = f"http://127.0.0.1:{port}"
     slack = SlackRequests(url, SIGNING_SECRET, response_url=standin.new_response_url)
 

@@ -44,6 +44,13 @@ def environment(tmp_path: Path, standin) -> dict[str, str]:
     return env
 
 
+def opsbot(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """`opsbot ARGS` in a process of its own, its log (stderr) read by the test."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args], env=env, stderr=subprocess.PIPE, text=True
+    )
+
+
 def wait_healthy(url: str, process: subprocess.Popen, attempts: int = 200) -> dict:
     for _ in range(attempts):
         if process.poll() is not None:
@@ -69,12 +76,7 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
 
 def test_serve_migrates_answers_signed_requests_and_stops_on_sigterm(tmp_path, standin):
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=environment(tmp_path, standin),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = opsbot(environment(tmp_path, standin), "serve", "--port", str(port), "--no-scheduler")
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_healthy(url, process) == {"ok": True, "database": "up"}
@@ -97,12 +99,7 @@ def test_serve_migrates_answers_signed_requests_and_stops_on_sigterm(tmp_path, s
 def test_serve_with_its_scheduler_reports_the_tick_in_healthz(tmp_path, standin):
     """Without --no-scheduler, serve ticks (the first tick at once) and its /healthz says so."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        env=environment(tmp_path, standin),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = opsbot(environment(tmp_path, standin), "serve", "--port", str(port))
     url = f"http://127.0.0.1:{port}"
     try:
         body = wait_healthy(url, process)
@@ -119,12 +116,7 @@ def test_serve_with_its_scheduler_reports_the_tick_in_healthz(tmp_path, standin)
 
 
 def test_clock_runs_the_tick_and_stops_on_sigterm(tmp_path, standin):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "clock"],
-        env=environment(tmp_path, standin),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = opsbot(environment(tmp_path, standin), "clock")
     for _ in range(200):
         if (tmp_path / "proc.db").exists() or process.poll() is not None:
             break
@@ -139,15 +131,8 @@ def test_web_reports_the_clocks_last_tick(tmp_path, standin):
     the clock last completed a tick."""
     env = environment(tmp_path, standin)
     port = free_port()
-    clock = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "clock"], env=env, stderr=subprocess.PIPE, text=True
-    )
-    web = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    clock = opsbot(env, "clock")
+    web = opsbot(env, "serve", "--port", str(port), "--no-scheduler")
     url = f"http://127.0.0.1:{port}"
     try:
         body = wait_healthy(url, web)
@@ -198,12 +183,7 @@ def test_a_stuck_clock_exits_so_that_the_platform_restarts_it(tmp_path, standin)
         silent.listen(8)  # the kernel accepts connections; nobody ever reads or answers
         env["SLACK_API_URL"] = f"http://127.0.0.1:{silent.getsockname()[1]}/api/"
         started = time.monotonic()
-        clock = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "clock", "--stale-after", "1"],
-            env=env,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        clock = opsbot(env, "clock", "--stale-after", "1")
         try:
             _, log = clock.communicate(timeout=60)
         except subprocess.TimeoutExpired:
