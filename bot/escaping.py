@@ -45,9 +45,10 @@ def plain(text: str) -> str:
 
 
 def code(text: str) -> str:
-    """What someone typed, echoed back as inline code: escaped (Slack still reads `<!channel>`
-    and link markup inside backticks) and with its own backticks made harmless, so they
-    cannot close the span."""
+    """What someone typed, echoed back as inline code: escaped all the same (backticks do not
+    make `<!channel>` or link markup safe: Slack asks for `&`, `<`, `>` to be escaped in any
+    text not meant as markup), and with its own backticks made harmless, so they cannot
+    close the span."""
     return "`" + _escape_plain(text).replace("`", MODIFIER_GRAVE) + "`"
 
 
