@@ -16,8 +16,7 @@ MODIFIER_GRAVE = "\u02cb"  # looks like a backtick, does not end inline code
 
 
 def _escape_plain(text: str) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+    return plain(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def escape(text: str) -> str:

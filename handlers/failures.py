@@ -32,6 +32,15 @@ def failure_line(body: dict[str, Any], request: str) -> str:
     )
 
 
+def tell(body: dict[str, Any], respond: Any, request: str) -> None:
+    """Through the response_url: the line saying the request failed. Its own failure is only
+    a warning: the request's failure is logged already."""
+    try:
+        respond(**ephemeral(failure_line(body, request)), replace_original=False)
+    except Exception:  # noqa: BLE001 - see above
+        log.warning("request %s: could not tell the person it failed", request)
+
+
 def answers_failures(listener: Callable[..., Any]) -> Callable[..., Any]:
     """Bolt passes listeners keyword arguments named after their parameters (it reads them
     through `functools.wraps`), so the wrapper sees the listener's own `ack`, `body` or
@@ -49,17 +58,13 @@ def answers_failures(listener: Callable[..., Any]) -> Callable[..., Any]:
             acknowledged = ack is None or ack.response is not None
             if body.get("type") == "view_submission" and not acknowledged:
                 raise
-            line = ephemeral(failure_line(body, request))
             if not acknowledged and body.get("command"):
-                ack(**line)
+                ack(**ephemeral(failure_line(body, request)))
                 return None
             if not acknowledged:
                 ack()
             if respond is not None and body.get("response_url"):
-                try:
-                    respond(**line, replace_original=False)
-                except Exception:  # noqa: BLE001 - the failure itself is logged above
-                    log.warning("request %s: could not tell the person it failed", request)
+                tell(body, respond, request)
             return None
 
     return guarded
@@ -75,11 +80,7 @@ def telling_failures(
         try:
             return work()
         except Exception:
-            try:
-                line = failure_line(body, request_id(body))
-                respond(**ephemeral(line), replace_original=False)
-            except Exception:  # noqa: BLE001 - the failure itself is logged by bot.later
-                log.warning("could not tell the person their request failed")
-            raise
+            tell(body, respond, request_id(body))
+            raise  # bot.later logs it
 
     return run
