@@ -51,13 +51,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     bot = create_app(settings, config)  # type: ignore[arg-type]
     reload_on_sighup(bot, settings.opsbot_config)
-    watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
-    scheduler = None if watch is None else build_scheduler(bot, watch=watch)
+    bot.tick_watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
+    scheduler = None if args.no_scheduler else build_scheduler(bot, watch=bot.tick_watch)
     server = HttpServer(bot, port=port)
     socket_handler = None
     try:
         if scheduler:
-            bot.tick_watch = watch
             scheduler.start()
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

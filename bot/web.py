@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Four missed ticks (the tick runs every 15 s) and a scheduler counts as stale.
+# A web process reports the clock's last tick as stale after four missed ticks (one every 15 s).
 STALE_TICK = dt.timedelta(seconds=60)
 
 StartResponse = Callable[..., Any]

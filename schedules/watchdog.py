@@ -89,8 +89,9 @@ class TickWatch:
     """Told when each tick starts and finishes (by the tick's own thread); asked by the
     watchdog, every few seconds, whether the tick is stuck.
 
-    `now` is a monotonic clock in seconds and `frame_of` finds a thread's innermost frame;
-    both are parameters so that tests can drive them."""
+    `now` is a monotonic clock in seconds, `frame_of` finds a thread's innermost frame and
+    `progress_of` counts a thread's signs of life (bot/progress.py); all are parameters so
+    that tests can drive them."""
 
     def __init__(
         self,
@@ -117,10 +118,6 @@ class TickWatch:
             self._thread = threading.get_ident()
             self._stack, self._progress = (), self._progress_of(self._thread)
             self._moved = self._now()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
 
     def finished(self) -> None:
         with self._lock:

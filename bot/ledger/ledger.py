@@ -14,7 +14,7 @@ claims the delivery again. Deliveries past `expires_at` are skipped with a log l
 deliveries sent well after `due_at` are marked late (and say so in the message).
 
 A tick's `deliver_due` claims a batch at a time and keeps going until nothing due is left,
-for at most `budget` seconds (the tick must end well within /healthz's minute). A delivery
+for at most `budget` seconds (so that a tick ends and the next one plans what is due). A delivery
 that fails after the client's retries stays pending, with a log line, and is tried again
 on the next tick, then with a growing backoff. One that Slack still rate-limits after the
 client's retries uses no attempt: it is tried again once Retry-After has passed, in the
