@@ -15,17 +15,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.standin import SlackStandIn
-from tests.standin_fixtures import (
+from tests.standin.workspace import (
     ALICE,
     INCIDENTS,
     SDK_ADVICE_IGNORED,
     make_client,
     slack_error,
 )
-
-# The fixtures, bound here so that pytest finds them (see tests/standin_fixtures.py).
-from tests.standin_fixtures import client as client
-from tests.standin_fixtures import slack as slack
 
 QUICK = FixedValueRetryIntervalCalculator(0.01)
 pytestmark = SDK_ADVICE_IGNORED

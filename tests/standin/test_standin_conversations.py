@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from tests.standin_fixtures import (
+from tests.standin.workspace import (
     ALICE,
     BOB,
     BOT,
@@ -16,10 +16,6 @@ from tests.standin_fixtures import (
     SDK_ADVICE_IGNORED,
     slack_error,
 )
-
-# The fixtures, bound here so that pytest finds them (see tests/standin_fixtures.py).
-from tests.standin_fixtures import client as client
-from tests.standin_fixtures import slack as slack
 
 pytestmark = SDK_ADVICE_IGNORED
 

@@ -1,12 +1,6 @@
-"""What the tests of the Web API stand-in (tests/test_standin_*.py) share: the workspace's
-people and channel, the `slack` and `client` fixtures, and small helpers.
-
-A test module binds the fixtures into its own namespace, so that pytest finds them there
-(and they take the place of conftest's `slack`, the end-to-end harness):
-
-    from tests.standin_fixtures import client as client
-    from tests.standin_fixtures import slack as slack
-"""
+"""What the tests of the Web API stand-in (this folder) share: the workspace's people and
+channel, slack_sdk's advice they provoke on purpose, and small helpers. The fixtures are in
+conftest.py."""
 
 from __future__ import annotations
 
@@ -28,28 +22,8 @@ SDK_ADVICE_IGNORED = [
 ]
 
 
-@pytest.fixture
-def slack():
-    standin = SlackStandIn(
-        users=[
-            {"id": ALICE, "name": "alice", "real_name": "Alice A", "email": "alice@example.com"},
-            {"id": BOB, "name": "bob", "tz": "Europe/London"},
-            {"id": CAROL, "name": "carol"},
-        ]
-    )
-    standin.add_channel("incidents", INCIDENTS, members=[ALICE, BOB])
-    with standin:
-        yield standin
-    assert standin.errors == []
-
-
 def make_client(slack: SlackStandIn, *handlers, token: str = "xoxb-test") -> WebClient:
     return WebClient(base_url=slack.api_url, token=token, retry_handlers=list(handlers))
-
-
-@pytest.fixture
-def client(slack):
-    return make_client(slack)
 
 
 def slack_error(call, *args, **kwargs) -> str:

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.standin import SlackStandIn
-from tests.standin_fixtures import (
+from tests.standin.workspace import (
     ALICE,
     BOB,
     BOT,
@@ -19,10 +19,6 @@ from tests.standin_fixtures import (
     section,
     slack_error,
 )
-
-# The fixtures, bound here so that pytest finds them (see tests/standin_fixtures.py).
-from tests.standin_fixtures import client as client
-from tests.standin_fixtures import slack as slack
 
 pytestmark = SDK_ADVICE_IGNORED
 

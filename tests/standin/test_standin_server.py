@@ -19,7 +19,7 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 
 from bot.standin import SlackStandIn
-from tests.standin_fixtures import (
+from tests.standin.workspace import (
     ALICE,
     BOT,
     INCIDENTS,
@@ -28,10 +28,6 @@ from tests.standin_fixtures import (
     section,
     slack_error,
 )
-
-# The fixtures, bound here so that pytest finds them (see tests/standin_fixtures.py).
-from tests.standin_fixtures import client as client
-from tests.standin_fixtures import slack as slack
 
 pytestmark = SDK_ADVICE_IGNORED
 
