@@ -1,18 +1,76 @@
-"""User text is shown, not obeyed: escape it before it goes into a Slack message.
+"""Text between people and Slack: decoded once on the way in, escaped once on the way out.
 
-Broadcasts (`<!channel>`, `<!here>`, `<!everyone>`, a bare `@here`…) ping nobody and link
-markup (`<https://…|click>`) links nowhere. Mentions of a person or a channel (`<@U…>`,
-`<#C…>`, as Slack sends them with escaping on) stay mentions: naming a colleague in an
-update is what people mean to do."""
+On the way in, Slack encodes `&`, `<` and `>` as entities in slash command text and message
+events, and sends mentions, channels, links and broadcasts as markup (`<@U…|bob>`,
+`<#C…|ops>`, `<https://…|label>`, `<!here>`); modal inputs arrive as typed. `decode()` and
+`typed()` turn either into what the person meant: plain text, where only mentions of a
+person or a channel stay markup (`<@U…|bob>`, `<#C…|ops>`). Markup someone typed by hand
+(`<@U0BOB0001>` as characters) is not a mention: a zero-width space after its `<` keeps
+it text.
+
+On the way out, user text is shown, not obeyed. `escape()` makes it mrkdwn: `&`, `<`, `>`
+escaped, broadcasts (`@here`, `@channel`, `@everyone`) broken with a zero-width space, so
+nothing typed pings a channel or links anywhere, while mentions stay mentions (naming a
+colleague in an update is what people mean to do). `plain()` is for plain_text fields,
+which Slack never parses. Everything here works on stored text, never on text already
+escaped: escaping twice shows `&amp;` to the reader."""
 
 from __future__ import annotations
 
 import re
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
-_MENTION = re.compile(r"<(@[UW][A-Z0-9]{2,}|#C[A-Z0-9]{2,})(?:\|[^<>]*)?>")
+_MENTION = re.compile(r"<(@[UW][A-Z0-9]{2,}|#C[A-Z0-9]{2,})(?:\|([^<>]*))?>")
+_MARKUP = re.compile(r"<([^<>]*)>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_SPECIAL_WORDS = {"here", "channel", "everyone", "group"}
 ZWSP = "\u200b"
 MODIFIER_GRAVE = "\u02cb"  # looks like a backtick, does not end inline code
+
+
+def unescape(text: str) -> str:
+    """Slack's three entities back to their characters (in one pass: `&amp;lt;` is `&lt;`)."""
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+
+
+def typed(text: str) -> str:
+    """Text as a person typed it (a modal input), stored as what they meant: characters that
+    only look like a mention are kept as text."""
+    return _MENTION.sub(lambda m: f"<{ZWSP}{m.group(0)[1:]}", text)
+
+
+def decode(encoded: str) -> str:
+    """Slash command or message text as Slack sends it → what the person meant.
+
+    Mentions of people and channels stay markup (with their label); a link becomes what was
+    typed (its label, else the address); a broadcast or user-group mention becomes its
+    words (`@here`), which `escape()` then keeps from pinging; a date its fallback text."""
+    parts, last = [], 0
+    for match in _MARKUP.finditer(encoded):
+        parts.append(typed(unescape(encoded[last : match.start()])))
+        parts.append(_meant(match.group(1)))
+        last = match.end()
+    parts.append(typed(unescape(encoded[last:])))
+    return "".join(parts)
+
+
+def _meant(inner: str) -> str:
+    target, _, label = inner.partition("|")
+    if re.fullmatch(r"@[UW][A-Z0-9]{2,}|#C[A-Z0-9]{2,}", target):
+        return f"<{target}|{label}>" if label else f"<{target}>"
+    if target.startswith("!"):
+        word = target[1:].split("^", 1)[0].lower()
+        if word in _SPECIAL_WORDS:
+            return f"@{'channel' if word == 'group' else word}"
+        return typed(unescape(label))  # a user group's @handle, a date's fallback
+    return typed(unescape(label or target))
+
+
+def label_of(mention: re.Match[str]) -> str:
+    """How a stored mention reads without markup: `@bob`, `#ops` (or the bare id)."""
+    target, label = mention.group(1), mention.group(2)
+    return f"{target[0]}{label}" if label else target
 
 
 def _escape_plain(text: str) -> str:
@@ -20,7 +78,7 @@ def _escape_plain(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Escape text for mrkdwn, keeping person and channel mentions (without their labels)."""
+    """Stored text → mrkdwn: escaped, broadcasts broken, mentions kept (without labels)."""
     parts, last = [], 0
     for match in _MENTION.finditer(text):
         parts.append(_escape_plain(text[last : match.start()]))
@@ -31,11 +89,9 @@ def escape(text: str) -> str:
 
 
 def without_mentions(text: str) -> str:
-    """Mentions replaced by their label (`<@U…|bob>` → `bob`) or dropped: for channel names
-    and topics, where markup means nothing."""
-    return _MENTION.sub(
-        lambda m: m.group(0).split("|", 1)[1][:-1] if "|" in m.group(0) else "", text
-    )
+    """Stored text with mentions as the words they read as (`<@U…|bob>` → `@bob`): for
+    channel names, topics and files, where markup means nothing."""
+    return _MENTION.sub(label_of, text)
 
 
 def plain(text: str) -> str:

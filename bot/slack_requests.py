@@ -1,5 +1,9 @@
 """Slack-shaped requests, signed as Slack signs them: slash commands, button clicks and
-modal submissions. Used by the end-to-end tests, the benchmarks and `opsbot shell`."""
+modal submissions. Used by the end-to-end tests, the benchmarks and `opsbot shell`.
+
+Text goes as Slack sends it: a slash command's text is typed text encoded by Slack's
+composer (`&`, `<`, `>` as entities; `@name`, `#channel` and links as markup, see
+`bot.standin.composer`); modal values go as typed."""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
+
+from bot.standin.composer import encode
 
 _counter = itertools.count(1)
 
@@ -48,12 +55,20 @@ class SlackRequests:
     """Sends signed requests to `{url}/slack/events`."""
 
     def __init__(
-        self, url: str, signing_secret: str, *, team_id: str = "T0OPSBOT0", response_url: Any = None
+        self,
+        url: str,
+        signing_secret: str,
+        *,
+        team_id: str = "T0OPSBOT0",
+        response_url: Any = None,
+        compose: Callable[[str], str] = encode,
     ):
         self.url = url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
         self.team_id = team_id
         self.response_url = response_url  # callable returning a fresh response_url, or None
+        # typed text -> as Slack sends it; SlackStandIn.compose also knows its people
+        self.compose = compose
 
     def post(
         self,
@@ -79,7 +94,11 @@ class SlackRequests:
             else "https://hooks.slack.invalid/response"
         )
 
-    def command_body(self, command: str, text: str, user: str, channel: str) -> str:
+    def command_body(
+        self, command: str, text: str, user: str, channel: str, *, as_sent: bool = False
+    ) -> str:
+        """The form Slack posts for `command` with `text` typed (or, `as_sent`, exactly as
+        Slack would send it: for markup a composer does not make)."""
         return urlencode(
             {
                 "token": "unused",
@@ -90,7 +109,7 @@ class SlackRequests:
                 "user_id": user,
                 "user_name": user.lower(),
                 "command": command,
-                "text": text,
+                "text": text if as_sent else self.compose(text),
                 "api_app_id": "A0OPSBOT0",
                 "is_enterprise_install": "false",
                 "response_url": self._response_url(),
@@ -99,10 +118,17 @@ class SlackRequests:
         )
 
     def command(
-        self, command: str, text: str = "", *, user: str, channel: str, **headers: str
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str,
+        channel: str,
+        as_sent: bool = False,
+        **headers: str,
     ) -> Reply:
         return self.post(
-            self.command_body(command, text, user, channel),
+            self.command_body(command, text, user, channel, as_sent=as_sent),
             "application/x-www-form-urlencoded",
             headers,
         )

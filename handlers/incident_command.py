@@ -19,7 +19,7 @@ from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
 from bot.incidents.service import Actor
 from handlers.failures import answers_failures, telling_failures
-from handlers.views import ephemeral
+from handlers.views import ephemeral, typed_text
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -34,7 +34,7 @@ def register(bot: OpsBot) -> None:
     @answers_failures
     def incident(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
         try:
-            cmd = parse(command.get("text", ""))
+            cmd = parse(typed_text(command))
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return

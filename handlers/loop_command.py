@@ -11,7 +11,7 @@ from bot.loop.commands import USAGE, LoopCommand, parse
 from bot.loop.renderers import digest_messages
 from bot.loop.service import LoopError, Need
 from handlers.failures import answers_failures
-from handlers.views import ephemeral, field_value, view_metadata
+from handlers.views import ephemeral, field_value, typed_text, view_metadata
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -41,7 +41,7 @@ def register(bot: OpsBot) -> None:
     @answers_failures
     def lol(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
         try:
-            cmd = parse(command.get("text", ""))
+            cmd = parse(typed_text(command))
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return

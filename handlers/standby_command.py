@@ -13,7 +13,7 @@ from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
 from bot.standby.service import StandbyError
 from handlers.failures import answers_failures, telling_failures
-from handlers.views import ephemeral
+from handlers.views import ephemeral, typed_text
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -31,7 +31,7 @@ def register(bot: OpsBot) -> None:
         user = command["user_id"]
         today = clock.now().astimezone(ZoneInfo(bot.config.timezone)).date()
         try:
-            cmd = parse(command.get("text", ""), today)
+            cmd = parse(typed_text(command), today)
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return

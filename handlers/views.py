@@ -6,20 +6,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.escaping import decode, typed
+
 
 def ephemeral(text: str = "", **message: Any) -> dict[str, Any]:
     """An ack body only the person who typed the command sees."""
     return {"response_type": "ephemeral", "text": text, **message}
 
 
+def typed_text(command: dict[str, Any]) -> str:
+    """A slash command's text as the person meant it (Slack sends it encoded)."""
+    return decode(command.get("text") or "")
+
+
 def field_value(view: dict[str, Any], block: str) -> Any:
-    """A block's value: the text typed (stripped), the option chosen, or the options ticked."""
+    """A block's value: the text typed (stripped; modal inputs arrive as typed, so nothing
+    to decode), the option chosen, or the options ticked."""
     state = view.get("state", {}).get("values", {}).get(block, {}).get("value", {})
     if "selected_option" in state:
         return (state["selected_option"] or {}).get("value")
     if "selected_options" in state:
         return [o["value"] for o in state["selected_options"] or []]
-    return (state.get("value") or "").strip()
+    return typed((state.get("value") or "").strip())
 
 
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -179,7 +179,9 @@ class Slack:
         self.bot = bot
         self.url = url
         self.standin = standin
-        self.requests = SlackRequests(url, SIGNING_SECRET, response_url=standin.new_response_url)
+        self.requests = SlackRequests(
+            url, SIGNING_SECRET, response_url=standin.new_response_url, compose=standin.compose
+        )
 
     def _settle(self, reply: Reply) -> Reply:
         assert self.bot.wait_idle(timeout=30), "still busy after 30 s"

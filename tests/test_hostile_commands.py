@@ -68,17 +68,17 @@ BEGINNINGS = {
         "week",
         "week platform",
         "me",
-        "swap <@U0BOB0001|bob>",
-        "swap <@U0BOB0001|bob> tomorrow",
-        "override <@U0BOB0001|bob> tomorrow 07:30",
-        "override <@U0BOB0001|bob> today 07:30 09:30",
+        "swap @bob",
+        "swap @bob tomorrow",
+        "override @bob tomorrow 07:30",
+        "override @bob today 07:30 09:30",
         "calendar",
         "calendar off",
         "help",
     ],
     "/lol": ["", "update", "status", "digest", "digest preview", "history", "history payments"],
 }
-WORDS = ["identified", "2", "platform", "payments", "tomorrow", "07:30", "<@U0BOB0001|bob>", "@bob"]
+WORDS = ["identified", "2", "platform", "payments", "tomorrow", "07:30", "@bob", "@bob"]
 COMMANDS = st.sampled_from(sorted(BEGINNINGS))
 MRKDWN_CALLS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open")
 BROADCAST = re.compile(r"<!(channel|everyone|subteam|here\|)")

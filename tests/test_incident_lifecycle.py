@@ -73,8 +73,8 @@ def test_severity_change_is_refused_for_others_and_allowed_for_admin(slack, stan
 
 
 def test_assign_roles_invites_and_lets_the_new_ic_resolve(slack, standin, bot, incident):
-    slack.command(f"assign ic <@{CAROL}|carol>", user=ALICE, channel=incident.channel_id)
-    slack.command(f"assign comms <@{BOB}>", user=ALICE, channel=incident.channel_id)
+    slack.command(f"assign ic @carol", user=ALICE, channel=incident.channel_id)
+    slack.command(f"assign comms @bob", user=ALICE, channel=incident.channel_id)
 
     stored = reload(bot)
     assert (stored.commander, stored.comms) == (CAROL, BOB)

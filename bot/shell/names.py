@@ -127,21 +127,3 @@ class Directory:
         if channel is not None and channel.is_im:
             return f"DM → @{self.user_name(channel.im_user)}"
         return f"#{self.channel_name(channel_id)}"
-
-    def escape_text(self, text: str) -> str:
-        """`@alice` → `<@U0ALICE01|alice>`, `#incidents` → `<#C…|incidents>`, as Slack sends
-        slash command text with escaping on."""
-
-        def user(match: re.Match[str]) -> str:
-            try:
-                user_id = self.find_user(match.group(1))
-            except ShellError:
-                return match.group(0)
-            return f"<@{user_id}|{self.user_name(user_id)}>"
-
-        def channel(match: re.Match[str]) -> str:
-            found = self.ws.channel_named(match.group(1))
-            return f"<#{found.id}|{found.name}>" if found else match.group(0)
-
-        text = re.sub(r"(?<![\w<@])@([\w.-]*\w)", user, text)
-        return re.sub(r"(?<![\w<#&])#([a-z0-9][\w-]*)", channel, text)

@@ -93,7 +93,9 @@ class Shell:
         self.bot = create_app(settings, self.config, backoff_factor=0.01)
         self.http = HttpServer(self.bot, host="127.0.0.1", port=0, threads=4)
         self.http.start_in_thread()
-        self.requests = SlackRequests(f"http://127.0.0.1:{self.http.port}", self.secret)
+        self.requests = SlackRequests(
+            f"http://127.0.0.1:{self.http.port}", self.secret, compose=standin.compose
+        )
         self.render = Renderer(self.user_name, self.channel_name)
         self._mark_seen()
 
@@ -151,9 +153,7 @@ class Shell:
             channel=channel, user=user
         )
         self._acted.append(self.now())
-        reply = self.requests.command(
-            command, self.directory.escape_text(text), user=self.user, channel=self.channel
-        )
+        reply = self.requests.command(command, text, user=self.user, channel=self.channel)
         if reply.status == 404:
             self.settle()
             raise ShellError(f"the bot has no {command} command (try /incident, /standby, /lol)")

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import api_chat, api_conversations, api_misc
+from . import api_chat, api_conversations, api_misc, composer, display
 from .faults import Fault, FaultPlan, Outcome
 from .models import Args, Call, Message, SlackError
 from .server import StandInHTTPServer
@@ -234,6 +234,41 @@ class SlackStandIn:
             ws.add_message(message)
         self._touch()
         return message.ts
+
+    def compose(self, text: str) -> str:
+        """``text`` typed in a slash command → as Slack sends it, with this workspace's people
+        and channels found by name (see ``composer``)."""
+        ws = self.workspace
+
+        def user(name: str) -> tuple[str, str] | None:
+            with ws.lock:
+                for user_id, record in ws.users.items():
+                    if record["name"].lower() == name.lower():
+                        return user_id, record["name"]
+            return None
+
+        def channel(name: str) -> tuple[str, str] | None:
+            with ws.lock:
+                found = ws.channel_named(name)
+            return (found.id, found.name) if found else None
+
+        return composer.encode(text, user=user, channel=channel)
+
+    def shown(self, mrkdwn: str) -> display.Shown:
+        """How a reader sees ``mrkdwn`` in this workspace: names for ids (see ``display``)."""
+        ws = self.workspace
+
+        def user_name(user_id: str) -> str:
+            with ws.lock:
+                record = ws.users.get(user_id)
+            return record["name"] if record else user_id
+
+        def channel_name(channel_id: str) -> str:
+            with ws.lock:
+                found = ws.channels.get(channel_id)
+            return found.name if found else channel_id
+
+        return display.shown(mrkdwn, user_name=user_name, channel_name=channel_name)
 
     def messages(self, channel: str) -> list[Message]:
         """Copies of all messages in ``channel`` (id, name, ``#name``, or a user id for the
