@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.escaping import code
+from bot.escaping import code, decode
 from handlers.request_log import request_id
 from handlers.views import ephemeral
 
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def failure_line(body: dict[str, Any], request: str) -> str:
-    typed = " ".join(part for part in (body.get("command"), body.get("text")) if part)
+    text = decode(body.get("text") or "")  # as Slack sends it: decode, then escape once
+    typed = " ".join(part for part in (body.get("command"), text) if part)
     what = code(typed) if typed else "that"
     return (
         f":x: opsbot could not finish {what}: something failed on its side. "

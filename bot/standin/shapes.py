@@ -47,7 +47,7 @@ class ApiShapes:
             "id": user_id,
             "team_id": self.team_id,
             "name": user["name"],
-            "deleted": False,
+            "deleted": user.get("deleted", False),
             "real_name": user["real_name"],
             "tz": user["tz"],
             "tz_label": user["tz"],

@@ -203,8 +203,9 @@ class SlackStandIn:
         is_bot: bool = False,
         *,
         email: str | None = None,
+        deleted: bool = False,
     ) -> None:
-        self.workspace.add_user(user_id, name, tz, real_name, is_bot, email)
+        self.workspace.add_user(user_id, name, tz, real_name, is_bot, email, deleted)
 
     def add_channel(
         self,

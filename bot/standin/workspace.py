@@ -122,6 +122,7 @@ class Workspace(ApiShapes):
         real_name: str | None = None,
         is_bot: bool = False,
         email: str | None = None,
+        deleted: bool = False,
     ) -> None:
         with self.lock:
             self.users[user_id] = {
@@ -131,6 +132,7 @@ class Workspace(ApiShapes):
                 "tz": tz,
                 "is_bot": is_bot,
                 "email": email,
+                "deleted": deleted,
             }
 
     def require_user(self, user_id: str | None, error: str = "user_not_found") -> str:
