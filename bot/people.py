@@ -1,4 +1,5 @@
-"""What opsbot knows of people from Slack: their time zone (users.info), cached briefly."""
+"""What opsbot knows of people from Slack (users.info): whether a user id is a person who
+can take a role, and their time zone, cached briefly."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import Refusal
+
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600
+NOT_FOUND = {"user_not_found", "users_not_found"}
+
+
+class NotAPerson(Refusal):
+    """A role or duty offered to someone who cannot hold it: a bot, a deactivated account,
+    an id Slack does not know."""
 
 
 class People:
@@ -21,6 +30,34 @@ class People:
         self.default_zone = default_zone
         self._zones: dict[str, tuple[float, ZoneInfo]] = {}
         self._lock = threading.Lock()
+
+    def require_person(self, user_id: str) -> None:
+        """Refuse a user id that is not a person of this workspace, as Slack knows it. When
+        Slack cannot be asked (a fault, a rate limit), the person is given the benefit of
+        the doubt, with a log line: a role is better given than refused for Slack's sake."""
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") in NOT_FOUND:
+                raise NotAPerson(
+                    f"`{user_id}` is nobody in this workspace; mention a person, like @alice."
+                ) from exc
+            log.warning("could not check that %s is a person: %s", user_id, exc)
+            return
+        except OSError as exc:
+            log.warning("could not check that %s is a person: %s", user_id, exc)
+            return
+        if user.get("is_bot") or user_id == "USLACKBOT":
+            raise NotAPerson(f"<@{user_id}> is a bot, not a person; roles go to people.")
+        if user.get("deleted"):
+            raise NotAPerson(f"<@{user_id}> has left this workspace (deactivated).")
+        name = user.get("tz")
+        try:
+            zone = ZoneInfo(name) if name else self.default_zone
+        except (ZoneInfoNotFoundError, ValueError):
+            return
+        with self._lock:
+            self._zones[user_id] = (time.monotonic(), zone)
 
     def zone(self, user_id: str) -> ZoneInfo:
         """The person's time zone as Slack has it, or the organisation's when unknown."""

@@ -128,11 +128,14 @@ def register(bot: OpsBot) -> None:
         note = page_on_declare(
             bot, result, actor, wanted="page" in (field_value(view, "page") or [])
         )
-        if note.startswith(" Not paged"):
-            client.chat_postMessage(
-                channel=actor.user_id, text=f":warning: {result.incident.ref}:{note}"
-            )
-        bot.deliver_soon(result.deliveries)
+        try:
+            if note:  # who was paged, or why nobody was: the declarer asked, or sev pages
+                icon = ":warning:" if note.startswith(" Not paged") else ":pager:"
+                client.chat_postMessage(
+                    channel=actor.user_id, text=f"{icon} {result.incident.ref}:{note}"
+                )
+        finally:
+            bot.deliver_soon(result.deliveries)
 
     @app.view("incident_update")
     @answers_failures

@@ -76,7 +76,10 @@ def register(bot: OpsBot) -> None:
             case "sev":
                 finish(ack, service.set_severity(cmd.ref, actor, cmd.severity or ""))
             case "assign":
-                finish(ack, service.assign(cmd.ref, actor, cmd.role or "", cmd.user or ""))
+                # Slack is asked whether the person is one (users.info): after the ack.
+                ack()
+                work = functools.partial(assign_after_ack, bot, cmd, actor, respond)
+                bot.later(telling_failures(command, respond, work))
             case "resolve":
                 finish(ack, service.resolve(cmd.ref, actor, cmd.text))
             case "list":
@@ -140,6 +143,20 @@ def declare_after_ack(
             respond(**ephemeral(f":rotating_light: {result.message} Creating its channel…{paging}"))
         else:
             respond(**ephemeral(result.message))
+    finally:
+        bot.deliver_soon(result.deliveries)
+
+
+def assign_after_ack(bot: OpsBot, cmd: Command, actor: Actor, respond: Any) -> None:
+    """`/incident assign`: roles go to people, not to bots or to ids Slack does not know."""
+    try:
+        bot.people.require_person(cmd.user or "")
+        result = bot.incidents.assign(cmd.ref, actor, cmd.role or "", cmd.user or "")
+    except Refusal as exc:
+        respond(**ephemeral(f":warning: {exc}"))
+        return
+    try:
+        respond(**ephemeral(result.message))
     finally:
         bot.deliver_soon(result.deliveries)
 

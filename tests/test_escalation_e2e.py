@@ -121,7 +121,7 @@ def test_acknowledge_stops_the_chain_and_records_time_to_acknowledge(
     step(bot, clock, jst(8, 30))
     assert pages_to(standin, LEAD) == []
     listed = slack.command("list")
-    assert "acknowledged after 2m" in listed.text
+    assert "acknowledged 2m after the page" in listed.text
 
 
 def test_cant_take_it_moves_on_at_once(slack, standin, bot, clock, declared):
@@ -234,7 +234,10 @@ def test_resolving_stops_the_chain(slack, standin, bot, clock, declared):
     ("text", "expected"),
     [
         ("escalate INC-9", "INC-9 does not exist."),
-        ("escalate INC-1 nowhere", "Name the team or roster to page: platform, mobile."),
+        (
+            "escalate INC-1 nowhere",
+            "page with `/incident escalate INC-1 ROSTER`, ROSTER being one of platform, mobile.",
+        ),
     ],
 )
 def test_bad_escalations_get_a_clear_line(slack, clock, text, expected):

@@ -73,12 +73,12 @@ def test_severity_change_is_refused_for_others_and_allowed_for_admin(slack, stan
 
 
 def test_assign_roles_invites_and_lets_the_new_ic_resolve(slack, standin, bot, incident):
-    slack.command(f"assign ic @carol", user=ALICE, channel=incident.channel_id)
-    slack.command(f"assign comms @bob", user=ALICE, channel=incident.channel_id)
+    slack.command("assign ic @carol", user=ALICE, channel=incident.channel_id)
+    slack.command("assign comms @bob", user=ALICE, channel=incident.channel_id)
 
     stored = reload(bot)
     assert (stored.commander, stored.comms) == (CAROL, BOB)
-    assert stored.acknowledged_at is not None
+    assert stored.acknowledged_at is None  # naming an IC is not acknowledging a page
     members = standin.workspace.channels[incident.channel_id].members
     assert CAROL in members and BOB in members
     assert f"<@{CAROL}>" in announcement(standin).visible_text

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import clock
-from bot.escalation.models import Page
+from bot.escalation.models import Escalation, Page
+from bot.incidents.models import Incident
 from bot.ledger import Due
 
 
@@ -31,5 +32,17 @@ def page_refresh(page: Page, stamp: str) -> Due:
         "escalation.page",
         {"page_id": page.id},
         edits=page_key(page),
+        due_at=clock.now(),
+    )
+
+
+def nobody_left(chain: Escalation, incident: Incident) -> Due:
+    """A DM to whoever escalated: the chain ran out of people to page."""
+    return Due.rendered(
+        f"escalation:{chain.id}:nobody-left",
+        "escalation_nobody_left",
+        "escalation.nobody_left",
+        {"escalation_id": chain.id},
+        to=chain.started_by,
         due_at=clock.now(),
     )

@@ -52,3 +52,25 @@ def history_lines(chains: list[tuple[Escalation, list[Page]]]) -> list[str]:
         elif chain.status == "exhausted":
             lines.append("nobody answered")
     return lines
+
+
+def nobody_left(chain: Escalation, pages: list[Page], incident: Incident) -> dict:
+    """The DM to whoever escalated when the chain ran out of people."""
+    declined = sorted({p.target for p in pages if p.outcome == "declined"})
+    silent = sorted({p.target for p in pages if p.outcome == "no_answer"} - set(declined))
+    said = []
+    if declined:
+        said.append(f"{_people(declined)} can't take it")
+    if silent:
+        said.append(f"{_people(silent)} did not answer")
+    why = f" ({'; '.join(said)})" if said else ""
+    line = (
+        f":warning: Nobody could be reached for {title_line(incident)}{why}. "
+        f"Page another roster with `/incident escalate {incident.ref} ROSTER`, "
+        "or reach someone directly."
+    )
+    return bk.message(line, [bk.section(line)])
+
+
+def _people(targets: list[str]) -> str:
+    return ", ".join("the incidents channel" if t == "channel" else f"<@{t}>" for t in targets)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.db.engine import Database
 from bot.escalation import render
 from bot.escalation.models import Escalation, Page
@@ -21,4 +23,15 @@ def escalation_renderers(db: Database) -> dict[str, Renderer]:
             incident = session.get(Incident, chain.incident_id)
         return render.page(row, chain, incident)
 
-    return {"escalation.page": page}
+    def nobody_left(escalation_id: int) -> dict[str, Any]:
+        with db.read() as session:
+            chain = session.get(Escalation, escalation_id)
+            if chain is None:
+                raise SkipDelivery(f"escalation {escalation_id} does not exist")
+            incident = session.get(Incident, chain.incident_id)
+            pages = list(session.scalars(select(Page).where(Page.escalation_id == chain.id)))
+        if incident is None:
+            raise SkipDelivery(f"the incident of escalation {escalation_id} is gone")
+        return render.nobody_left(chain, pages, incident)
+
+    return {"escalation.page": page, "escalation.nobody_left": nobody_left}

@@ -70,7 +70,10 @@ class EscalationService:
         if not self.config.rosters:
             raise EscalationError("No rosters are configured, so there is nobody to page.")
         known = ", ".join(r.id for r in self.config.rosters)
-        raise EscalationError(f"Name the team or roster to page: {known}.")
+        raise EscalationError(
+            f"{incident.ref} has no team, so opsbot cannot tell whom to page: page with "
+            f"`/incident escalate {incident.ref} ROSTER`, ROSTER being one of {known}."
+        )
 
     def on_duty(self, roster: Roster, at: dt.datetime) -> Shift | None:
         """The roster's shift at `at`, overrides and swaps applied (None off-hours)."""
@@ -91,16 +94,23 @@ class EscalationService:
         return resolved
 
     def _next(
-        self, roster: Roster, level: int, loop: int, shift: Shift | None
+        self,
+        roster: Roster,
+        level: int,
+        loop: int,
+        shift: Shift | None,
+        declined: frozenset[str] = frozenset(),
     ) -> tuple[int, int, str] | None:
-        """The first level after (level, loop) that reaches someone, wrapping `repeat` times."""
+        """The first level after (level, loop) that reaches someone who has not said they
+        can't take it, wrapping `repeat` times."""
         targets = self.targets(roster, shift)
         position = loop * len(targets) + level + 1
         last = (roster.escalation.repeat + 1) * len(targets)
         while position < last:
             loop_, level_ = divmod(position, len(targets))
-            if targets[level_]:
-                return level_, loop_, targets[level_]  # type: ignore[return-value]
+            target = targets[level_]
+            if target and target not in declined:
+                return level_, loop_, target
             position += 1
         return None
 
@@ -169,6 +179,8 @@ class EscalationService:
         )
         session.add(page)
         session.flush()
+        if incident.paged_at is None:
+            incident.paged_at = now
         chain.next_step_at = now + dt.timedelta(minutes=roster.escalation.ack_minutes)
         dues = [out.page(page, self.config.channels.incidents)]
         if who != "channel":
@@ -223,7 +235,14 @@ class EscalationService:
                     .execution_options(synchronize_session=False)
                 )
                 return None
-            following = self._next(roster, level, loop, self.on_duty(roster, now))
+            declined = frozenset(
+                session.scalars(
+                    select(Page.target).where(
+                        Page.escalation_id == chain_id, Page.outcome == "declined"
+                    )
+                )
+            ) | ({actor} if outcome == "declined" and actor else set())
+            following = self._next(roster, level, loop, self.on_duty(roster, now), declined)
             values = (
                 {"level": following[0], "loop": following[1]}
                 if following
@@ -249,15 +268,29 @@ class EscalationService:
             if following:
                 keys += self._page(session, incident, roster, chain, following[2], now)
             else:
-                keys += self.incidents.record(
-                    session,
-                    incident,
-                    actor or "system",
-                    "unanswered",
-                    roster.name,
-                    {"roster": roster.id},
-                )
+                keys += self._exhausted(session, incident, roster, chain, declined, actor)
             return keys
+
+    def _exhausted(
+        self,
+        session: Session,
+        incident: Incident,
+        roster: Roster,
+        chain: Escalation,
+        declined: frozenset[str],
+        actor: str | None,
+    ) -> list[str]:
+        """Nobody is left to page: the incident channel hears it in its timeline, and
+        whoever escalated by DM."""
+        data = {"roster": roster.id, "declined": sorted(declined)}
+        keys = self.incidents.record(
+            session, incident, actor or "system", "unanswered", roster.name, data
+        )
+        if chain.started_by.startswith(("U", "W")):
+            due = out.nobody_left(chain, incident)
+            Ledger.enqueue(session, due)
+            keys.append(due.key)
+        return keys
 
     def _close_page(
         self, session: Session, chain_id: int, level: int, loop: int, outcome: str, now: dt.datetime

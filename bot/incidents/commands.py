@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.escaping import code
+from bot.escaping import code, escape
 from bot.incidents.models import STATUSES
 
 MAX_TITLE = 150
@@ -16,7 +16,7 @@ MAX_TEXT = 3000
 USAGE = """\
 */incident* — run an incident
 • `/incident` or `/incident declare` — open the declare form
-• `/incident declare [sev1-4] TITLE` — declare at once (default sev3)
+• `/incident declare [sev1-4] TITLE` — declare at once (default sev3; P1–P4 work too)
 • `/incident update [INC-n] TEXT` — post a status update
 • `/incident status [INC-n] investigating|identified|monitoring|resolved`
 • `/incident sev [INC-n] 1-4` — change the severity
@@ -42,8 +42,13 @@ class Command:
 
 
 _REF = re.compile(r"^(?:INC-?|#)(\d+)$", re.IGNORECASE)
-_SEV = re.compile(r"^sev([1-4])$", re.IGNORECASE)
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+_LOOKS_LIKE_REF = re.compile(r"^INC\b", re.IGNORECASE)
+_SEV = re.compile(r"^(?:sev|p)([1-4])$", re.IGNORECASE)
+# Words meant as a severity that is none: sev0, SEV5, sev-1, `sev` alone, P0, P5 (not P99:
+# "P99 latency is up" is a title).
+_LOOKS_LIKE_SEV = re.compile(r"^(?:sev[-_]?\d*|p[05])$", re.IGNORECASE)
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#(C[A-Z0-9]+)(?:\|([^>]*))?>$")
 _NO_ARGS = {"list", "help"}
 _REF_ONLY = {"show", "timeline", "postmortem"}
 
@@ -52,6 +57,8 @@ def _take_ref(words: list[str]) -> int | None:
     if words and (match := _REF.match(words[0])):
         words.pop(0)
         return int(match.group(1))
+    if words and _LOOKS_LIKE_REF.match(words[0]):
+        raise UsageError(f"{code(words[0])} is not an incident id; they look like INC-42.")
     return None
 
 
@@ -61,6 +68,29 @@ def _severity(word: str) -> str | None:
     if word in {"1", "2", "3", "4"}:
         return f"sev{word}"
     return None
+
+
+def _not_a_severity(words: list[str]) -> str:
+    """The line for a severity that is none (`sev0`, `sev 1`, `P5`)."""
+    word = words[0]
+    if word.lower() == "sev" and len(words) > 1 and words[1].isdigit():
+        return (
+            f"{code(f'{word} {words[1]}')} is not a severity: write it as one word, "
+            f"like `sev{words[1]}`."
+        )
+    return f"{code(word)} is not a severity: severities are sev1 (worst) to sev4."
+
+
+def person(word: str) -> str:
+    """The user id of a mentioned person, or a UsageError saying what `word` is instead."""
+    if match := _USER.match(word):
+        return match.group(1)
+    if match := _CHANNEL.match(word):
+        name = escape(f"#{match.group(2)}") if match.group(2) else "That"
+        raise UsageError(f"{name} is a channel, not a person; mention someone, like @alice.")
+    if word.startswith("@"):
+        raise UsageError(f"Nobody in this workspace is called {code(word)}.")
+    raise UsageError(f"{code(word)} is not a person; mention them, like @alice.")
 
 
 def _bounded(text: str, what: str, limit: int) -> str:
@@ -79,7 +109,11 @@ def parse(text: str) -> Command:
             raise UsageError(f"`{name}` takes no arguments.")
         return Command(name)
     if name in _REF_ONLY:
+        if len(words) == 1 and words[0].isdigit():
+            words[0] = f"INC-{words[0]}"  # `show 42`: nothing else could be meant
         ref = _take_ref(words)
+        if len(words) == 1 and ref is None:
+            raise UsageError(f"{code(words[0])} is not an incident id; they look like INC-42.")
         if words:
             raise UsageError(f"`{name}` takes only an incident id, like INC-42.")
         return Command(name, ref=ref)
@@ -100,7 +134,8 @@ def parse(text: str) -> Command:
         ref = _take_ref(words)
         severity = _severity(words[0]) if len(words) == 1 else None
         if severity is None:
-            raise UsageError("`sev` needs a severity from 1 to 4, like `/incident sev 2`.")
+            given = f"{code(' '.join(words))} is not a severity. " if words else ""
+            raise UsageError(f"{given}`sev` needs a severity from 1 to 4, like `/incident sev 2`.")
         return Command("sev", ref=ref, severity=severity)
     if name == "assign":
         ref = _take_ref(words)
@@ -108,12 +143,7 @@ def parse(text: str) -> Command:
             raise UsageError(
                 "`assign` needs a role (ic or comms) and a person, like `assign ic @alice`."
             )
-        match = _USER.match(words[1])
-        if not match:
-            raise UsageError(f"{code(words[1])} is not a person; mention them, like @alice.")
-        return Command(
-            "assign", ref=ref, role=words[0].lower(), user=match.group(1) or match.group(2)
-        )
+        return Command("assign", ref=ref, role=words[0].lower(), user=person(words[1]))
     if name == "escalate":
         ref = _take_ref(words)
         target = words.pop(0).lower() if words else None
@@ -130,6 +160,8 @@ def _parse_declare(words: list[str]) -> Command:
     severity = _severity(words[0]) if _SEV.match(words[0]) else None
     if severity:
         words.pop(0)
+    elif _LOOKS_LIKE_SEV.match(words[0]):
+        raise UsageError(_not_a_severity(words))
     title = " ".join(words).strip()
     if not title:
         raise UsageError("`declare` needs a title, like `/incident declare sev2 Checkout is slow`.")

@@ -31,6 +31,9 @@ class Incident(Base):
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # when standby was first paged, and when a page was first acknowledged (only a page's
+    # Acknowledge counts: naming an incident commander does not)
+    paged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     mitigated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -55,7 +58,10 @@ class Incident(Base):
 
     @property
     def time_to_acknowledge(self) -> dt.timedelta | None:
-        return self.acknowledged_at - self.declared_at if self.acknowledged_at else None
+        """From the first page to the first Acknowledge of a page (None until both)."""
+        if self.acknowledged_at is None or self.paged_at is None:
+            return None
+        return self.acknowledged_at - self.paged_at
 
 
 class IncidentEvent(Base):

@@ -126,7 +126,13 @@ def event_line(event: IncidentEvent, incident: Incident) -> str:
         case "declined":
             return f"{who} can't take it; the page moves on"
         case "unanswered":
-            again = "Page again with `/incident escalate`."
+            again = f"Page another roster with `/incident escalate {incident.ref} ROSTER`."
+            declined = event.data.get("declined") or []
+            if declined:
+                who = ", ".join(mention(user) for user in declined)
+                return (
+                    f":warning: Nobody else on {text} can be reached ({who} can't take it). {again}"
+                )
             return f":warning: Nobody on {text} answered the page. {again}"
         case "resolved":
             summary = f": {text}" if text else ""
@@ -161,21 +167,28 @@ def list_reply(incidents: list[Incident], resolved: list[Incident] | None = None
     """The open incidents, and those resolved lately with how long they took."""
     lines = [
         f"{title_line(i)} — {i.status}, IC {mention(i.commander)}, {_channel(i)}, "
-        f"open {duration(_now_minus(i.declared_at))}, "
-        f"acknowledged after {duration(i.time_to_acknowledge)}"
+        f"open {duration(_now_minus(i.declared_at))}, {paging_state(i)}"
         for i in incidents
     ]
     count = len(incidents)
     head = f"*{count} open incident{'s' if count != 1 else ''}*" if count else "No open incidents."
     done = [
-        f"{title_line(i)} — acknowledged after {duration(i.time_to_acknowledge)}, "
-        f"resolved after {duration(i.time_to_resolve)}"
+        f"{title_line(i)} — {paging_state(i)}, resolved after {duration(i.time_to_resolve)}"
         for i in resolved or []
     ]
     if done:
         lines += ["*Resolved in the last 7 days*", *done]
     text = "\n".join([head, *lines])
     return bk.message(text, [bk.section(chunk) for chunk in _chunks([head, *lines])])
+
+
+def paging_state(incident: Incident) -> str:
+    """Whether standby was paged and how long the first Acknowledge took."""
+    if incident.paged_at is None:
+        return "not paged"
+    if incident.time_to_acknowledge is None:
+        return "paged, not acknowledged"
+    return f"acknowledged {duration(incident.time_to_acknowledge)} after the page"
 
 
 def _now_minus(moment: dt.datetime) -> dt.timedelta:
@@ -199,6 +212,7 @@ def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None =
     zone = ZoneInfo(config.timezone)
     times = [f"Declared {local(incident.declared_at, zone)}"]
     for label, moment in (
+        ("paged", incident.paged_at),
         ("acknowledged", incident.acknowledged_at),
         ("mitigated", incident.mitigated_at),
         ("resolved", incident.resolved_at),

@@ -297,12 +297,6 @@ class IncidentService:
             if getattr(incident, field_name) == user_id:
                 return Result(incident, f"<@{user_id}> is already {label}.", changed=False)
             setattr(incident, field_name, user_id)
-            if (
-                role == "ic"
-                and user_id != incident.declared_by
-                and incident.acknowledged_at is None
-            ):
-                incident.acknowledged_at = clock.now()
             event = self._event(
                 session, incident, actor.user_id, "role", label, {"role": role, "user": user_id}
             )
