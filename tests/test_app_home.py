@@ -79,7 +79,7 @@ def test_standby_shifts_are_shown_in_my_time_zone(slack, standin, clock):
 
 def test_open_incidents_show_my_roles_and_escape_the_title(slack, standin, clock):
     slack.command("declare sev2 Checkout <!channel> is slow & @here", user=ALICE)
-    slack.command(f"assign INC-1 ic @bob", user=ALICE, channel=GENERAL)
+    slack.command("assign INC-1 ic @bob", user=ALICE, channel=GENERAL)
 
     _, bob = home_of(slack, standin, BOB)
     assert "INC-1" in bob and "you are incident commander" in bob

@@ -97,7 +97,7 @@ def test_override_splits_the_window_and_pings_the_cover_when_their_part_begins(
     slack, bot, standin, clock
 ):
     reply = slack.command(
-        f"override @bob 2026-11-24 08:30 09:30 platform", user=ADMIN, command="/standby"
+        "override @bob 2026-11-24 08:30 09:30 platform", user=ADMIN, command="/standby"
     )
     assert "covers Platform standby" in reply.text
 
@@ -115,7 +115,7 @@ def test_override_splits_the_window_and_pings_the_cover_when_their_part_begins(
 
 
 def test_swap_gives_the_window_to_the_other_person(slack, bot, standin, clock):
-    reply = slack.command(f"swap @alice 2026-11-24", user=CAROL, command="/standby")
+    reply = slack.command("swap @alice 2026-11-24", user=CAROL, command="/standby")
     assert "Swapped" in reply.text
 
     at(clock, jst(24, 7, 30))
@@ -194,14 +194,14 @@ def test_views_in_the_askers_time_zone(slack, bot, standin, clock):
     ("text", "user", "expected"),
     [
         ("week nowhere", ALICE, "There is no roster `nowhere`"),
-        (f"swap @carol 2026-11-24", CAROL, "You cannot swap with yourself."),
+        ("swap @carol 2026-11-24", CAROL, "You cannot swap with yourself."),
         ("swap @frank 2026-11-24 platform", CAROL, "is not a member of Platform standby"),
-        (f"swap @alice 2026-11-20 platform", CAROL, "is in the past"),
-        (f"swap @alice 2026-11-26 platform", CAROL, "You have no coming shift"),
-        (f"override @bob 2026-11-24 09:30 08:30 platform", ADMIN, "is before the start"),
-        (f"override @bob 2026-11-24 09:30 2026-11-24 08:30", ADMIN, "is before the start"),
-        (f"override @bob 2026-11-28 10:00 12:00 platform", ADMIN, "there is nothing to cover"),
-        (f"override @bob 2026-11-24 08:00 09:00 platform", "U0FRANK01", "Only members of"),
+        ("swap @alice 2026-11-20 platform", CAROL, "is in the past"),
+        ("swap @alice 2026-11-26 platform", CAROL, "You have no coming shift"),
+        ("override @bob 2026-11-24 09:30 08:30 platform", ADMIN, "is before the start"),
+        ("override @bob 2026-11-24 09:30 2026-11-24 08:30", ADMIN, "is before the start"),
+        ("override @bob 2026-11-28 10:00 12:00 platform", ADMIN, "there is nothing to cover"),
+        ("override @bob 2026-11-24 08:00 09:00 platform", "U0FRANK01", "Only members of"),
         ("swap alice 2026-11-24", CAROL, "`alice` is not a person"),
         ("swap @alice 24/11", CAROL, "`24/11` is not a date"),
         ("frobnicate", CAROL, "`frobnicate` is not a /standby command."),

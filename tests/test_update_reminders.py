@@ -29,7 +29,7 @@ def channel_of(bot) -> str:
 
 def test_one_reminder_to_the_ic_after_the_silence_then_one_per_stretch(slack, standin, bot, clock):
     slack.command("declare sev2 Checkout is slow", user=ALICE)  # sev2: 60 minutes
-    slack.command(f"assign INC-1 ic @carol", user=ALICE)
+    slack.command("assign INC-1 ic @carol", user=ALICE)
     channel = channel_of(bot)
 
     clock.tick(dt.timedelta(minutes=59))
