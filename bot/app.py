@@ -152,6 +152,7 @@ def create_app(
         token_verification_enabled=False,
         process_before_response=False,
         ignoring_self_events_enabled=True,
+        raise_error_for_unhandled_request=True,  # answered 200 by handlers.unhandled
     )
     people = People(client, ZoneInfo(config.timezone))
     incidents = IncidentService(db, config)
@@ -171,8 +172,9 @@ def create_app(
         loop,
     )
 
-    from handlers import register_all, request_log
+    from handlers import register_all, request_log, unhandled
 
     request_log.register(bot)
+    unhandled.register(bot)
     register_all(bot)
     return bot
