@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def retry_num(request: BoltRequest) -> str | None:
+    """The redelivery's number, or None for a first delivery. Over Socket Mode every event
+    carries `retry_attempt` (0 the first time), which Bolt passes on as this header."""
     values = request.headers.get("x-slack-retry-num") or []
-    return values[0] if values else None
+    return values[0] if values and values[0] != "0" else None
 
 
 def skip_retries(request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:

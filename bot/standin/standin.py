@@ -13,6 +13,8 @@ from . import api_chat, api_conversations, api_misc, composer, display
 from .faults import Fault, FaultPlan, Outcome
 from .models import Args, Call, Message, SlackError
 from .server import StandInHTTPServer
+from .socket_api import SocketModeFace
+from .socket_mode import SocketModeServer
 from .workspace import Workspace
 
 METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
@@ -24,7 +26,7 @@ METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
 _WAIT_SLICE = 0.01  # seconds; see SlackStandIn.wait_for
 
 
-class SlackStandIn:
+class SlackStandIn(SocketModeFace):
     """A local, stateful imitation of Slack's Web API for ``slack_sdk.WebClient``::
 
         with SlackStandIn(users=[{"id": "U1", "name": "alice"}]) as slack:
@@ -55,6 +57,8 @@ class SlackStandIn:
             bot_user_id=bot_user_id, team_id=team_id, bot_name=bot_name, ts_clock=ts_clock
         )
         self.faults = FaultPlan(rate_limit_clock) if rate_limit_clock else FaultPlan()
+        # Socket Mode (see socket_api): started on the first apps.connections.open
+        self.socket_mode = SocketModeServer(self.workspace.app_id, note_error=self.note_error)
         self.errors: list[str] = []  # tracebacks of stand-in bugs (should stay empty)
         self._calls: list[Call] = []
         self._changed = threading.Condition()
@@ -90,6 +94,7 @@ class SlackStandIn:
 
     def stop(self) -> None:
         """Stop serving and release the port (idempotent)."""
+        self.socket_mode.stop()
         server, self._server = self._server, None
         if server is None:
             return
@@ -330,11 +335,13 @@ class SlackStandIn:
         return outcome
 
     def _run(self, method: str, args: dict[str, Any], token: str | None) -> Outcome:
-        handler = METHODS.get(method)
+        handler = METHODS.get(method) or self.socket_mode.methods.get(method)
         if handler is None:
             return Outcome("http", 200, {"ok": False, "error": "unknown_method"})
         if not token:
             return Outcome("http", 200, {"ok": False, "error": "not_authed"})
+        if refusal := self.socket_mode.token_refusal(method, token):
+            return Outcome("http", 200, {"ok": False, "error": refusal})
         try:
             with self.workspace.lock:
                 body = handler(self.workspace, Args(args))
