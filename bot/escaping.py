@@ -94,6 +94,13 @@ def without_mentions(text: str) -> str:
     return _MENTION.sub(label_of, text)
 
 
+def flat(text: str) -> str:
+    """Stored text as mrkdwn with no markup at all: mentions as the words they read as,
+    escaped, broadcasts broken. For channel topics, which Slack shows as message text but
+    where a mention or link is not wanted."""
+    return _escape_plain(without_mentions(text))
+
+
 def plain(text: str) -> str:
     """For plain_text fields, which Slack never parses for mentions: only break broadcasts."""
     return _BROADCAST.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)

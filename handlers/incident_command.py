@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import blocks as bk
 from bot import clock
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
@@ -195,4 +196,6 @@ def post_postmortem(bot: OpsBot, incident: Any, respond: Any) -> None:
             log.warning(
                 "postmortem upload for %s failed: %s", incident.ref, exc.response.get("error")
             )
-    respond(text=f"```\n{markdown[:3800]}\n```")
+    # the draft as a code block: what people typed in it escaped like everything else
+    fenced = escape(markdown).replace("```", "`\u200b``")
+    respond(text=f"```\n{bk.clip(fenced, 3800)}\n```")

@@ -137,6 +137,26 @@ def test_missed_delivery_is_sent_late_and_marked_late_while_still_relevant(bot, 
     assert deliveries(bot)["test:late"].late is True
 
 
+@pytest.mark.parametrize("last", ["section", "context"])
+def test_a_message_marked_late_stays_within_slacks_50_blocks(bot, standin, last):
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"part {n}"}} for n in range(49)
+    ]
+    if last == "context":
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "footer"}]})
+    else:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "part 49"}})
+    with freeze_time(T0 + dt.timedelta(minutes=30)):
+        owe(bot, "test:full", "A full digest", T0, T0 + dt.timedelta(hours=2), blocks=blocks)
+        bot.tick()
+    [message] = standin.messages(GENERAL)
+    assert len(message.blocks) == 50  # sent as blocks, not refused and sent as plain text
+    assert "Sent late" in message.blocks[-1]["elements"][-1]["text"]
+    if last == "context":  # the note joins the footer, and nothing is lost
+        assert [b["text"]["text"] for b in message.blocks[:49]] == [f"part {n}" for n in range(49)]
+        assert message.blocks[-1]["elements"][0]["text"] == "footer"
+
+
 def test_missed_delivery_past_its_relevance_is_skipped_with_a_log_line(bot, standin, caplog):
     with freeze_time(T0 + dt.timedelta(hours=3)), caplog.at_level(logging.WARNING):
         owe(bot, "test:stale", "Window opened", T0, expires_at=T0 + dt.timedelta(hours=2))

@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 
+from bot import blocks as bk
 from bot.config import OrgConfig
 from bot.db.engine import Database
-from bot.escaping import plain, without_mentions
+from bot.escaping import flat, without_mentions
 from bot.incidents.models import Incident
 from bot.ledger import Outcome
 from bot.ledger.models import Delivery
@@ -55,9 +56,9 @@ class Provisioner:
                 incident = self._create(incident)
             self.client.conversations_setTopic(
                 channel=incident.channel_id,
-                topic=plain(
-                    f"{incident.ref} · {incident.severity} · {without_mentions(incident.title)}"
-                )[:250],
+                topic=bk.clip(
+                    f"{incident.ref} · {incident.severity} · {flat(incident.title)}", 250
+                ),
             )
             self._invite(incident.channel_id, self._people(incident))
         except SlackApiError as exc:

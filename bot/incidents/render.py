@@ -62,9 +62,9 @@ def announcement(incident: Incident, config: OrgConfig) -> dict:
     head = ":white_check_mark: Resolved: " if not incident.is_open else ":rotating_light: "
     blocks = [bk.section(head + title_line(incident)), _facts(incident, config)]
     if incident.description:
-        blocks.append(bk.section(escape(incident.description)))
+        blocks += bk.sections(escape(incident.description))
     if incident.summary:
-        blocks.append(bk.section(f"*Resolution:* {escape(incident.summary)}"))
+        blocks += bk.sections(f"*Resolution:* {escape(incident.summary)}")
     blocks.append(
         bk.context(f"Declared by {mention(incident.declared_by)} · updates in the thread")
     )
@@ -76,7 +76,7 @@ def card(incident: Incident, config: OrgConfig) -> dict:
     value = str(incident.id)
     blocks = [bk.section(title_line(incident)), _facts(incident, config)]
     if incident.description:
-        blocks.append(bk.section(escape(incident.description)))
+        blocks += bk.sections(escape(incident.description))
     if incident.is_open:
         blocks.append(
             bk.actions(
@@ -144,7 +144,7 @@ def event_line(event: IncidentEvent, incident: Incident) -> str:
 
 def event_message(event: IncidentEvent, incident: Incident) -> dict:
     line = event_line(event, incident)
-    return bk.message(line, [bk.section(line)])
+    return bk.message(line, bk.sections(line))
 
 
 def declared_reply(incident: Incident) -> dict:
@@ -179,7 +179,7 @@ def list_reply(incidents: list[Incident], resolved: list[Incident] | None = None
     if done:
         lines += ["*Resolved in the last 7 days*", *done]
     text = "\n".join([head, *lines])
-    return bk.message(text, [bk.section(chunk) for chunk in _chunks([head, *lines])])
+    return bk.message(text, _within_a_message(_chunks([head, *lines]), "see each incident"))
 
 
 def paging_state(incident: Incident) -> str:
@@ -198,13 +198,25 @@ def _now_minus(moment: dt.datetime) -> dt.timedelta:
 
 
 def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
+    """Lines gathered into sections' worth of text (a line too long for one is split)."""
     chunks, current = [], ""
     for line in lines:
         if current and len(current) + len(line) + 1 > limit:
             chunks.append(current)
             current = ""
         current = f"{current}\n{line}" if current else line
-    return [*chunks, current] if current else chunks
+    chunks = [*chunks, current] if current else chunks
+    return [piece for chunk in chunks for piece in bk.split(chunk, limit)]
+
+
+def _within_a_message(chunks: list[str], more: str) -> list[dict]:
+    """Sections for `chunks`, within a message's 50 blocks: past that, a line saying what
+    is left out and where to read it."""
+    if len(chunks) <= bk.MAX_BLOCKS:
+        return [bk.section(c) for c in chunks]
+    kept = bk.MAX_BLOCKS - 1
+    left = f"…and {len(chunks) - kept} more sections: {more}"
+    return [*(bk.section(c) for c in chunks[:kept]), bk.context(left)]
 
 
 def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None = None) -> dict:
@@ -231,9 +243,8 @@ def timeline_reply(incident: Incident, config: OrgConfig) -> dict:
     zone = ZoneInfo(config.timezone)
     lines = [f"`{local(e.at, zone)}` {event_line(e, incident)}" for e in incident.events]
     text = f"*Timeline of {incident.ref}*\n" + "\n".join(lines)
-    return bk.message(
-        text, [bk.section(c) for c in _chunks([f"*Timeline of {incident.ref}*", *lines])]
-    )
+    chunks = _chunks([f"*Timeline of {incident.ref}*", *lines])
+    return bk.message(text, _within_a_message(chunks, "the postmortem draft has it all"))
 
 
 def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> dict:

@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks import MAX_BLOCKS
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
 from bot.slack_client import make_webhook_client, retry_after
@@ -53,11 +54,21 @@ def late_notice(payload: dict[str, Any], due_label: str) -> dict[str, Any]:
     payload = dict(payload)
     payload["text"] = f"{payload.get('text', '')}\n_{note}_".strip()
     if payload.get("blocks"):
-        payload["blocks"] = [
-            *payload["blocks"],
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f":hourglass: {note}"}]},
-        ]
+        payload["blocks"] = with_note(payload["blocks"], f":hourglass: {note}")
     return payload
+
+
+def with_note(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """`blocks` with a context line added, within Slack's 50 blocks: a message already at
+    the limit carries the note in its last context block (which holds up to 10 elements),
+    or in place of its last block."""
+    element = {"type": "mrkdwn", "text": note}
+    if len(blocks) < MAX_BLOCKS:
+        return [*blocks, {"type": "context", "elements": [element]}]
+    last = blocks[-1]
+    if last.get("type") == "context" and len(last.get("elements", [])) < 10:
+        return [*blocks[:-1], {**last, "elements": [*last["elements"], element]}]
+    return [*blocks[: MAX_BLOCKS - 1], {"type": "context", "elements": [element]}]
 
 
 class SlackSender:
