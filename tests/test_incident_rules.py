@@ -80,6 +80,12 @@ def test_errors_name_what_is_wrong(slack, clock):
     assert "`INC-abc` is not an incident id" in slack.command("show INC-abc").text
     assert "`INC-x` is not an incident id" in slack.command("update INC-x it works").text
     assert "Checkout is slow" in str(slack.command("show 1").json())
+    standby = {"command": "/standby", "user": ALICE}
+    reply = slack.command("override @bob 2026-11-24 25:00 26:00", **standby)
+    assert "`25:00` is not a time" in reply.text and "/standby override" in reply.text
+    assert "`9:99` is not a time" in slack.command("override @bob today 07:30 9:99", **standby).text
+    reply = slack.command("swap #payments tomorrow", **standby)
+    assert "#payments is a channel, not a person" in reply.text and "<#C" not in reply.text
 
 
 # -- acknowledgement ----------------------------------------------------------------------

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.escaping import code, escape
+from bot.escaping import code
 from bot.incidents.models import STATUSES
+from bot.words import person
 
 MAX_TITLE = 150
 MAX_TEXT = 3000
@@ -47,8 +48,6 @@ _SEV = re.compile(r"^(?:sev|p)([1-4])$", re.IGNORECASE)
 # Words meant as a severity that is none: sev0, SEV5, sev-1, `sev` alone, P0, P5 (not P99:
 # "P99 latency is up" is a title).
 _LOOKS_LIKE_SEV = re.compile(r"^(?:sev[-_]?\d*|p[05])$", re.IGNORECASE)
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#(C[A-Z0-9]+)(?:\|([^>]*))?>$")
 _NO_ARGS = {"list", "help"}
 _REF_ONLY = {"show", "timeline", "postmortem"}
 
@@ -79,18 +78,6 @@ def _not_a_severity(words: list[str]) -> str:
             f"like `sev{words[1]}`."
         )
     return f"{code(word)} is not a severity: severities are sev1 (worst) to sev4."
-
-
-def person(word: str) -> str:
-    """The user id of a mentioned person, or a UsageError saying what `word` is instead."""
-    if match := _USER.match(word):
-        return match.group(1)
-    if match := _CHANNEL.match(word):
-        name = escape(f"#{match.group(2)}") if match.group(2) else "That"
-        raise UsageError(f"{name} is a channel, not a person; mention someone, like @alice.")
-    if word.startswith("@"):
-        raise UsageError(f"Nobody in this workspace is called {code(word)}.")
-    raise UsageError(f"{code(word)} is not a person; mention them, like @alice.")
 
 
 def _bounded(text: str, what: str, limit: int) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.errors import UsageError
 from bot.escaping import code
+from bot.words import person
 
 USAGE = """\
 */standby* — who is on standby
@@ -22,10 +23,10 @@ USAGE = """\
 Dates are `YYYY-MM-DD`, `today` or `tomorrow`; times `HH:MM`, in the roster's time zone,
 e.g. `/standby override @bob 2026-11-24 07:30 09:30 platform`."""
 
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]([01]?\d|2[0-3]):([0-5]\d)$")
+_LOOKS_LIKE_TIME = re.compile(r"^\d{1,2}[:.]\d{1,2}$")
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\S+)$")
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,6 @@ class StandbyCommand:
     date: dt.date | None = None
     start: dt.datetime | None = None  # naive, local to the roster
     end: dt.datetime | None = None
-
-
-def _user(word: str) -> str:
-    match = _USER.match(word)
-    if not match:
-        raise UsageError(f"{code(word)} is not a person; mention them, like @bob.")
-    return match.group(1) or match.group(2)
 
 
 def parse_date(word: str, today: dt.date) -> dt.date:
@@ -60,8 +54,13 @@ def parse_date(word: str, today: dt.date) -> dt.date:
 
 
 def _time(word: str) -> dt.time | None:
-    match = _TIME.match(word)
-    return dt.time(int(match.group(1)), int(match.group(2))) if match else None
+    """The time of day `word` names; None when it is no time; a UsageError when it looks
+    like one but is not (`25:00`, `9:99`)."""
+    if match := _TIME.match(word):
+        return dt.time(int(match.group(1)), int(match.group(2)))
+    if _LOOKS_LIKE_TIME.match(word):
+        raise UsageError(f"{code(word)} is not a time; times are HH:MM, from 00:00 to 23:59.")
+    return None
 
 
 def _take_moment(words: list[str], today: dt.date, base: dt.date | None) -> dt.datetime:
@@ -71,7 +70,10 @@ def _take_moment(words: list[str], today: dt.date, base: dt.date | None) -> dt.d
     word = words.pop(0)
     if match := _DATETIME.match(word):
         day = parse_date(match.group(1), today)
-        return dt.datetime.combine(day, dt.time(int(match.group(2)), int(match.group(3))))
+        clock = _time(match.group(2))
+        if clock is None:
+            raise UsageError(f"{code(match.group(2))} is not a time; times are HH:MM.")
+        return dt.datetime.combine(day, clock)
     if (clock := _time(word)) is not None:
         if base is None:
             raise UsageError("The start needs a date, like `2026-11-24 07:30`.")
@@ -106,13 +108,13 @@ def parse(text: str, today: dt.date) -> StandbyCommand:
     if name == "swap":
         if len(words) < 2:
             raise UsageError("`swap` needs a person and a date, like `swap @bob 2026-11-24`.")
-        user = _user(words.pop(0))
+        user = person(words.pop(0))
         day = parse_date(words.pop(0), today)
         return StandbyCommand("swap", roster=_roster(words, name), user=user, date=day)
     if name == "override":
         if not words:
             raise UsageError("`override` needs a person, a start and an end.")
-        user = _user(words.pop(0))
+        user = person(words.pop(0))
         start = _take_moment(words, today, None)
         end = _take_moment(words, today, start.date())
         if end <= start and end.date() == start.date():
