@@ -6,12 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import clock
+from bot import clock, timefmt
 from bot.errors import UsageError
+from bot.escaping import escape
 from bot.standby import render
 from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
-from bot.standby.service import StandbyError
+from bot.standby.service import StandbyError, WindowEnded
 from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral, typed_text
 
@@ -28,10 +29,9 @@ def register(bot: OpsBot) -> None:
     @bot.bolt.command("/standby")
     @answers_failures
     def standby(ack: Any, command: dict[str, Any], respond: Any) -> None:
-        user = command["user_id"]
-        today = clock.now().astimezone(ZoneInfo(bot.config.timezone)).date()
+        user, text = command["user_id"], typed_text(command)
         try:
-            cmd = parse(typed_text(command), today)
+            cmd = parse(text, today_in(ZoneInfo(bot.config.timezone)))
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
@@ -39,7 +39,7 @@ def register(bot: OpsBot) -> None:
             if cmd.name == "help":
                 ack(**ephemeral(USAGE))
             elif cmd.name in ("swap", "override"):
-                change(cmd, user, ack)
+                change(cmd, text, user, ack)
             elif cmd.name == "calendar":
                 ack(**ephemeral(calendar_link(cmd, user)))
             elif cmd.name == "calendar_off":
@@ -51,15 +51,21 @@ def register(bot: OpsBot) -> None:
                     respond(**ephemeral(**view(cmd, user)))
 
                 bot.later(telling_failures(command, respond, answer))
+        except UsageError as exc:
+            ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
         except StandbyError as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
-    def change(cmd: StandbyCommand, user: str, ack: Any) -> None:
+    def change(cmd: StandbyCommand, text: str, user: str, ack: Any) -> None:
+        """A swap or an override. Dates and times are the roster's: `today` and `tomorrow`
+        too, so the text is read again in the roster's zone once the roster is known."""
         if cmd.name == "swap":
             roster = service.roster_for(cmd.roster, user)
+            cmd = parse(text, today_in(service.zone(roster)))
             result = service.swap(user, roster, cmd.user or "", cmd.date)  # type: ignore[arg-type]
         else:
             roster = service.roster_for(cmd.roster, cmd.user or "", user)
+            cmd = parse(text, today_in(service.zone(roster)))
             result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)  # type: ignore[arg-type]
         ack(**ephemeral(result.message))
         bot.deliver_soon(result.deliveries)
@@ -103,15 +109,29 @@ def register(bot: OpsBot) -> None:
             if cmd.name == "now":
                 return render.now_reply(service.now_and_next(now), zone)
             if cmd.name == "me":
-                mine = service.user_shifts(user, now, now + MY_HORIZON)
-                return render.shifts_reply("Your shifts in the next 14 days", mine, zone, "None.")
+                return my_shifts(user, now, zone)
             rosters = [service.roster_for(cmd.roster)] if cmd.roster else bot.config.rosters
-            lines = [s for r in rosters for s in service.shifts(r, now, now + WEEK)]
-            lines.sort(key=lambda s: s.starts_at)
+            by_roster = [(r, service.shifts(r, now, now + WEEK)) for r in rosters]
             title = f"Standby, next 7 days ({', '.join(r.name for r in rosters)})"
-            return render.shifts_reply(title, lines, zone, "Nobody is on standby.")
+            return render.week_reply(title, by_roster, zone)
         except StandbyError as exc:
             return {"text": f":warning: {exc}"}
+
+    def my_shifts(user: str, now: dt.datetime, zone: ZoneInfo) -> dict[str, Any]:
+        title = "Your shifts in the next 14 days"
+        mine = [r for r in bot.config.rosters if user in r.members]
+        if not mine:
+            known = ", ".join(escape(r.name) for r in bot.config.rosters) or "none configured"
+            empty = f"You are on no standby roster (rosters: {known})."
+            return render.mine_reply(title, [], user, zone, empty)
+        names = {r.id: r.name for r in bot.config.rosters}
+        shifts = service.user_shifts(user, now, now + MY_HORIZON)
+        listed = [(s, names.get(s.roster_id, s.roster_id)) for s in shifts]
+        return render.mine_reply(title, listed, user, zone, "None in the next 14 days.")
+
+
+def today_in(zone: ZoneInfo) -> dt.date:
+    return clock.now().astimezone(zone).date()
 
 
 def register_actions(bot: OpsBot) -> None:
@@ -119,8 +139,14 @@ def register_actions(bot: OpsBot) -> None:
     @answers_failures
     def acknowledge(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
+        user = body["user"]["id"]
         try:
-            result = bot.standby.acknowledge(body["user"]["id"], action["value"])
+            result = bot.standby.acknowledge(user, action["value"])
+        except WindowEnded as exc:
+            when = timefmt.wall(exc.ended_at, bot.people.zone(user))
+            text = f":warning: That standby window ended {when}: it can no longer be acknowledged."
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
         except StandbyError as exc:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return

@@ -35,6 +35,11 @@ def dms(standin, user):
     return standin.messages(user)
 
 
+def seen(standin, message, reader) -> str:
+    """The message as `reader` sees it in Slack: names for mentions, dates in their zone."""
+    return standin.shown(message.visible_text, reader=reader).text
+
+
 @pytest.fixture
 def clock():
     with freeze_time(jst(24, 7, 0)) as frozen:
@@ -61,7 +66,8 @@ def test_reminder_then_post_and_ping_at_the_window_opening_each_once(bot, standi
     [post] = posts(standin)
     assert "Platform standby" in post.text and f"<@{CAROL}>" in post.text
     assert "07:30" in post.visible_text and "09:30" in post.visible_text
-    assert f"Next: Tue 24 Nov 19:00–22:00 JST — <@{ALICE}>" in post.visible_text
+    assert "is on standby: today 07:30–09:30" in seen(standin, post, CAROL)
+    assert "Next: today 19:00–22:00 — @alice (primary)" in seen(standin, post, CAROL)
     buttons = [e for b in post.blocks if b["type"] == "actions" for e in b["elements"]]
     assert [(b["action_id"], b["value"]) for b in buttons] == [("standby_ack", KEY)]
     ping = dms(standin, CAROL)[-1]
@@ -86,7 +92,7 @@ def test_acknowledge_updates_the_post_and_refuses_others(slack, bot, standin, cl
     assert "already acknowledged" in standin.responses()[-1]["text"]
 
     [post] = posts(standin)
-    assert post.edited and f"Acknowledged by <@{CAROL}> at 07:33" in post.visible_text
+    assert post.edited and "Acknowledged by @carol at 07:33" in seen(standin, post, CAROL)
     assert not [b for b in post.blocks if b["type"] == "actions"]  # nobody left to acknowledge
     with bot.db.read() as session:
         acks = session.execute(select(StandbyAcknowledgement.user_id)).scalars().all()
@@ -216,19 +222,24 @@ def test_bad_input_gets_a_clear_line(slack, standin, clock, text, user, expected
 def test_mobile_window_opens_at_local_time_across_the_autumn_change(bot, standin, config):
     """Europe/London: the Sat 22:00–02:00 window on the night BST ends (31 Oct 2027) opens at
     21:00 UTC and lasts five hours; the same window in spring (25 Mar 2028) opens at 22:00 UTC
-    and, the 01:00 hour not existing, lasts three."""
+    and, the 01:00 hour not existing, lasts three. A reader in London sees 22:00–02:00 both
+    times; one in Tokyo sees 06:00–11:00, then 07:00–10:00; the fallback is in JST."""
     mobile = config.roster("mobile").channel
+    standin.add_user("U0LONDON1", "lon", tz="Europe/London")
     with freeze_time(dt.datetime(2027, 10, 30, 20, 59, tzinfo=dt.UTC)) as frozen:
         bot.tick()
         assert posts(standin, mobile) == []
         frozen.move_to(dt.datetime(2027, 10, 30, 21, 0, tzinfo=dt.UTC))
         bot.tick()
-    [autumn] = posts(standin, mobile)
-    assert "Sat 30 Oct 22:00 BST–Sun 31 Oct 02:00 GMT" in autumn.visible_text
+        [autumn] = posts(standin, mobile)
+        assert "is on standby: today 22:00–02:00" in seen(standin, autumn, "U0LONDON1")
+        assert "is on standby: today 06:00–11:00" in seen(standin, autumn, CAROL)
+    assert "Sun 31 Oct 06:00–11:00 JST" in standin.shown(autumn.visible_text).text
     with freeze_time(dt.datetime(2028, 3, 25, 22, 0, tzinfo=dt.UTC)):
         bot.tick()
-    spring = posts(standin, mobile)[-1]
-    assert "Sat 25 Mar 22:00 GMT–Sun 26 Mar 02:00 BST" in spring.visible_text
+        spring = posts(standin, mobile)[-1]
+        assert "is on standby: today 22:00–02:00" in seen(standin, spring, "U0LONDON1")
+        assert "is on standby: today 07:00–10:00" in seen(standin, spring, CAROL)
 
 
 def test_calendar_links_from_slack_serve_the_askers_shifts(bot, server, slack, standin, clock):

@@ -17,6 +17,8 @@ def post_key(occurrence: str) -> str:
 
 
 def _args(roster: Roster, occurrence: str, **more: str) -> dict[str, str]:
+    """The renderer's arguments; ``edit`` (on edits of the post) makes the renderer skip the
+    edit of a post that was never sent (missed while down, or given up)."""
     return {"roster_id": roster.id, "key": occurrence, **more}
 
 
@@ -38,9 +40,26 @@ def post_refresh(roster: Roster, occurrence: str, stamp: str) -> Due:
         f"{post_key(occurrence)}:refresh:{stamp}",
         "standby_post_update",
         "standby.post",
-        _args(roster, occurrence),
+        _args(roster, occurrence, edit="refresh"),
         edits=post_key(occurrence),
         due_at=clock.now(),
+    )
+
+
+def ended_key(occurrence: str) -> str:
+    return f"{post_key(occurrence)}:ended"
+
+
+def post_ended(roster: Roster, shift: Shift) -> Due:
+    """The roster post edited at the window's end: it says the window ended, without the
+    button. Never expires: a clock down at the end edits it when it is back."""
+    return Due.rendered(
+        ended_key(shift.key),
+        "standby_post_ended",
+        "standby.post",
+        _args(roster, shift.key, edit="ended"),
+        edits=post_key(shift.key),
+        due_at=shift.window_ends_at,
     )
 
 

@@ -1,8 +1,5 @@
-"""Shift times and origins as people read them: ``Tue 24 Nov 07:30–09:30 JST``.
-
-Names of days and months are English whatever the process locale. Zones whose abbreviation is
-a bare offset (``-03``) are shown as ``UTC-03``.
-"""
+"""Shift times and origins as people read them: ``Tue 24 Nov 07:30–09:30 JST`` (written by
+``bot.timefmt``)."""
 
 from __future__ import annotations
 
@@ -10,35 +7,14 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from bot import timefmt
+
 from .schedule import Origin, Shift
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _zone_name(moment: dt.datetime) -> str:
-    name = moment.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name
-
-
-def _day(moment: dt.datetime) -> str:
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]}"
-
-
-def _clock(moment: dt.datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def format_span(starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> str:
-    """``Tue 24 Nov 07:30–09:30 JST``; the end's date is shown when it differs
-    (``Fri 6 Nov 22:00–Sat 7 Nov 02:00 GMT``) and each time's zone when a daylight-saving
-    change falls inside (``Sun 25 Oct 00:30 BST–02:00 GMT``)."""
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    end_text = _clock(end) if end.date() == start.date() else f"{_day(end)} {_clock(end)}"
-    start_zone, end_zone = _zone_name(start), _zone_name(end)
-    if start_zone == end_zone:
-        return f"{_day(start)} {_clock(start)}–{end_text} {end_zone}"
-    return f"{_day(start)} {_clock(start)} {start_zone}–{end_text} {end_zone}"
+    """``Tue 24 Nov 07:30–09:30 JST``, written in ``zone`` (see ``bot.timefmt.span``)."""
+    return timefmt.span(starts_at, ends_at, zone)
 
 
 def describe_shift(shift: Shift, zone: ZoneInfo) -> str:

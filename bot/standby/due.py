@@ -1,8 +1,8 @@
-"""What the scheduler's tick owes for standby: roster posts, pings and reminders that have
-come due since the last tick. Each is enqueued in the ledger under its unique key, so two
-schedulers or a restart owe it once; ones that came due while nothing ran and are no longer
-relevant (the window closed) are enqueued already expired, and the ledger skips them with a
-log line."""
+"""What the scheduler's tick owes for standby: roster posts, pings, reminders and the edit of
+each post at its window's end, that have come due since the last tick. Each is enqueued in
+the ledger under its unique key, so two schedulers or a restart owe it once; ones that came
+due while nothing ran and are no longer relevant (the window closed) are enqueued already
+expired, and the ledger skips them with a log line. The edit at the end never expires."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[
         for shift in service.shifts(roster, since, now + lead + dt.timedelta(seconds=1)):
             if shift.window_starts_at <= now:
                 dues.append(out.post(roster, shift))
+            if shift.window_ends_at <= now and shift.ends_at == shift.window_ends_at:
+                dues.append(out.post_ended(roster, shift))
             if shift.starts_at <= now:
                 dues += [out.ping(roster, shift, person) for person in shift.people]
             first_piece = shift.starts_at == shift.window_starts_at

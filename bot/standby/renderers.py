@@ -1,11 +1,18 @@
 """Send-time renderers for standby deliveries: recompute who is on, then build the message.
-A ping or reminder for someone no longer on (a swap or override since) is skipped."""
+A ping or reminder for someone no longer on (a swap or override since) is skipped. The
+roster post reads as ended once its window has ended, whichever delivery renders it; an
+edit of a post that was never sent (missed while down) is skipped."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from bot import clock, timefmt
+from bot.ledger.models import SKIPPED, Delivery
 from bot.ledger.sender import Renderer, SkipDelivery
+from bot.standby import deliveries as out
 from bot.standby import render
 from bot.standby.schedule import Shift
 from bot.standby.service import WEEK, StandbyService, on_shift
@@ -21,12 +28,24 @@ def standby_renderers(service: StandbyService) -> dict[str, Renderer]:
             raise SkipDelivery(f"{key} no longer happens (skip date or changed windows)")
         return roster, pieces
 
-    def post(roster_id: str, key: str) -> dict[str, Any]:
+    def require_post(key: str) -> None:
+        with service.db.read() as session:
+            status = session.scalar(
+                select(Delivery.status).where(Delivery.key == out.post_key(key))
+            )
+        if status is None or status == SKIPPED:
+            raise SkipDelivery(f"the post of {key} was never sent: nothing to edit")
+
+    def post(roster_id: str, key: str, edit: str | None = None) -> dict[str, Any]:
+        if edit:
+            require_post(key)
         roster, pieces = load(roster_id, key)
-        zone = service.zone(roster)
+        zone = timefmt.org_zone(service.config)
+        ended = clock.now() >= pieces[-1].window_ends_at
         upcoming = service.shifts(roster, pieces[-1].ends_at, pieces[-1].ends_at + WEEK)
         following = next((s for s in upcoming if s.key != key), None)
-        message = render.post(roster, pieces, following, service.acknowledged_by(key), zone)
+        acknowledged = service.acknowledged_by(key)
+        message = render.post(roster, pieces, following, acknowledged, zone, ended=ended)
         return {"channel": roster.channel, **message}
 
     def personal(kind: str):  # type: ignore[no-untyped-def]
@@ -36,7 +55,8 @@ def standby_renderers(service: StandbyService) -> dict[str, Renderer]:
             if not mine:
                 raise SkipDelivery(f"{user} is no longer on standby for {key}")
             builder = render.ping if kind == "ping" else render.reminder
-            return {"channel": user, **builder(roster, mine[0], user, service.zone(roster))}
+            zone = timefmt.org_zone(service.config)
+            return {"channel": user, **builder(roster, mine[0], user, zone)}
 
         return build
 

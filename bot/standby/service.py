@@ -41,6 +41,15 @@ class StandbyError(Refusal):
     """A refusal to show to the person who asked."""
 
 
+class WindowEnded(StandbyError):
+    """An acknowledgement of a window that has ended; ``ended_at`` says when (the listener
+    words it in the reader's time zone)."""
+
+    def __init__(self, ended_at: dt.datetime):
+        super().__init__("That standby window has ended: it can no longer be acknowledged.")
+        self.ended_at = ended_at
+
+
 @dataclass(frozen=True)
 class RosterNow:
     roster: Roster
@@ -285,6 +294,8 @@ class StandbyService:
                 "You are not on standby for this window, so there is nothing to acknowledge."
             )
         now = clock.now()
+        if now >= pieces[-1].window_ends_at:
+            raise WindowEnded(pieces[-1].window_ends_at)
         with self.db.session() as session:
             added = insert_if_absent(
                 session,

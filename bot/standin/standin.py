@@ -260,9 +260,15 @@ class SlackStandIn(SocketModeFace):
 
         return composer.encode(text, user=user, channel=channel)
 
-    def shown(self, mrkdwn: str) -> display.Shown:
-        """How a reader sees ``mrkdwn`` in this workspace: names for ids (see ``display``)."""
+    def shown(self, mrkdwn: str, *, reader: str | None = None) -> display.Shown:
+        """How a reader sees ``mrkdwn`` in this workspace: names for ids (see ``display``);
+        with ``reader`` (a user id), date tokens in that person's time zone, else their
+        fallback text."""
         ws = self.workspace
+        date = None
+        if reader is not None:
+            with ws.lock:
+                date = display.date_in(ws.users[reader].get("tz") or "UTC")
 
         def user_name(user_id: str) -> str:
             with ws.lock:
@@ -274,7 +280,7 @@ class SlackStandIn(SocketModeFace):
                 found = ws.channels.get(channel_id)
             return found.name if found else channel_id
 
-        return display.shown(mrkdwn, user_name=user_name, channel_name=channel_name)
+        return display.shown(mrkdwn, user_name=user_name, channel_name=channel_name, date=date)
 
     def messages(self, channel: str) -> list[Message]:
         """Copies of all messages in ``channel`` (id, name, ``#name``, or a user id for the
