@@ -232,3 +232,41 @@ def server(bot: OpsBot) -> Iterator[str]:
 @pytest.fixture
 def slack(bot: OpsBot, server: str, standin: SlackStandIn) -> Slack:
     return Slack(bot, server, standin)
+
+
+# -- Socket Mode: the same harness, the bot connected to the stand-in's WebSocket -----------
+
+
+class SocketModeSlack(Slack):
+    """`Slack` whose requests reach the bot as Socket Mode envelopes (bot.socket_requests)."""
+
+    def __init__(self, bot: OpsBot, standin: SlackStandIn):
+        from bot.socket_requests import SocketModeRequests
+
+        super().__init__(bot, standin.base_url, standin)
+        self.requests = SocketModeRequests(
+            standin, response_url=standin.new_response_url, compose=standin.compose
+        )
+
+
+@pytest.fixture
+def socket_bot(database_url: str, standin: SlackStandIn, config: OrgConfig) -> Iterator[OpsBot]:
+    """The bot as `opsbot serve` builds it with SLACK_APP_TOKEN set."""
+    from pydantic import SecretStr
+
+    settings = make_settings(database_url, standin).model_copy(
+        update={"slack_app_token": SecretStr(standin.app_token)}
+    )
+    app = create_app(settings, config, backoff_factor=0.01)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def socket_slack(socket_bot: OpsBot, standin: SlackStandIn) -> Iterator[SocketModeSlack]:
+    """`slack` over Socket Mode: the bot connected to the stand-in as `opsbot serve` connects
+    it (tests/socket_mode.py), each request sent as the envelope Slack sends."""
+    from tests.socket_mode import connected
+
+    with connected(socket_bot, standin):
+        yield SocketModeSlack(socket_bot, standin)

@@ -199,7 +199,7 @@ def test_a_stuck_clock_exits_so_that_the_platform_restarts_it(tmp_path, standin)
 
 
 def test_serve_in_socket_mode_names_the_setting_when_slack_refuses(tmp_path, standin):
-    """The stand-in does not offer apps.connections.open, as Slack refuses a bad app token."""
+    """The stand-in refuses an app-level token it did not issue (invalid_auth), as Slack does."""
     env = environment(tmp_path, standin)
     env["SLACK_APP_TOKEN"] = "xapp-1-not-a-real-token"
     done = subprocess.run(
