@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot import blocks as bk
-from bot import clock
+from bot import clock, timefmt
 from bot.escaping import escape
-from bot.incidents.render import STATUS_LABEL, local, title_line
-from bot.loop.render import status_label, write_button
-from bot.standby.describe import describe_origin, describe_shift
+from bot.incidents.render import STATUS_LABEL, title_line
+from bot.loop.render import status_label, week_state_line, write_button
+from bot.standby.render import my_shift_line
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -35,8 +35,9 @@ def home_view(bot: OpsBot, user: str, now: dt.datetime | None = None) -> dict[st
     blocks += [bk.divider(), *_incidents(bot, user, zone)]
     teams = [t for t in bot.config.teams if t.pm == user]
     if teams:
-        blocks += [bk.divider(), *_loop(bot, teams, zone)]
-    blocks.append(bk.context(f"Updated {local(now, zone)}. Times are in your time zone."))
+        blocks += [bk.divider(), *_loop(bot, teams, now, zone)]
+    updated = timefmt.wall(now, zone)
+    blocks.append(bk.context(f"Updated {updated}. Times are in your time zone."))
     return {"type": "home", "blocks": blocks[:100]}
 
 
@@ -51,18 +52,13 @@ def _standby(bot: OpsBot, user: str, now: dt.datetime, zone: ZoneInfo) -> list[b
     title = "*:calendar: Your standby shifts, next 14 days*"
     if not shifts:
         return [bk.section(f"{title}\nNone.")]
-    lines = [_shift_line(bot, shift, user, zone) for shift in shifts]
+    lines = [f"• {my_shift_line(shift, user, _roster_name(bot, shift), zone)}" for shift in shifts]
     return [bk.section(f"{title}\n{_clipped(lines, '`/standby me`')}")]
 
 
-def _shift_line(bot: OpsBot, shift: Shift, user: str, zone: ZoneInfo) -> str:
+def _roster_name(bot: OpsBot, shift: Shift) -> str:
     roster = bot.config.roster(shift.roster_id)
-    name = escape(roster.name if roster else shift.roster_id)
-    primary = shift.primary == user
-    role = "primary" if primary else "secondary"
-    line = f"• {describe_shift(shift, zone)} — {name} ({role})"
-    origin = describe_origin(shift.primary_origin if primary else shift.secondary_origin)
-    return f"{line}, {origin}" if origin else line
+    return roster.name if roster else shift.roster_id
 
 
 def _roles(incident: Incident, user: str) -> list[str]:
@@ -77,7 +73,7 @@ def _incidents(bot: OpsBot, user: str, zone: ZoneInfo) -> list[bk.Block]:
     lines = [
         f"• {title_line(incident)}\n"
         f"      {STATUS_LABEL[incident.status]} · you are {', '.join(roles)} · "
-        f"{_channel(incident)} · declared {local(incident.declared_at, zone)}"
+        f"{_channel(incident)} · declared {timefmt.wall(incident.declared_at, zone)}"
         for incident, roles in mine
     ]
     return [bk.section(f"{title}\n{_clipped(lines, '`/incident list`')}")]
@@ -87,13 +83,12 @@ def _channel(incident: Incident) -> str:
     return f"<#{incident.channel_id}>" if incident.channel_id else "_channel being created…_"
 
 
-def _loop(bot: OpsBot, teams: list[Team], zone: ZoneInfo) -> list[bk.Block]:
+def _loop(bot: OpsBot, teams: list[Team], now: dt.datetime, zone: ZoneInfo) -> list[bk.Block]:
     week = bot.loop.week()
-    closed = bot.loop.week_is_closed(week.id)
-    when = "posted" if closed else f"posted {local(week.digest_at, zone)}"
-    blocks: list[bk.Block] = [
-        bk.section(f"*:loop: Loop of Loops, {week.id}* — the digest is {when}.")
-    ]
+    state = bot.loop.week_state(week)
+    closed = state.closed
+    where = week_state_line(state, now, lambda moment: timefmt.wall(moment, zone))
+    blocks: list[bk.Block] = [bk.section(f"*:loop: Loop of Loops, {week.id}* — {where}")]
     for team in teams[:20]:
         update = bot.loop.current_update(team.id, week.id)
         name = escape(team.name)
@@ -103,7 +98,7 @@ def _loop(bot: OpsBot, teams: list[Team], zone: ZoneInfo) -> list[bk.Block]:
         else:
             text = (
                 f"*{name}*: {status_label(update.status)}, sent "
-                f"{local(update.submitted_at, zone)} by <@{update.author}>"
+                f"{timefmt.wall(update.submitted_at, zone)} by <@{update.author}>"
             )
             value = json.dumps({"week": week.id, "team": team.id})
             button = None if closed else bk.button("Edit update", "loop_write", value)

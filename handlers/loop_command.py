@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from bot import clock, timefmt
 from bot.errors import Refusal, UsageError
 from bot.loop import render
 from bot.loop.commands import USAGE, LoopCommand, parse
@@ -58,23 +59,29 @@ def register(bot: OpsBot) -> None:
             case "update":
                 teams = service.answerable(user, cmd.team)  # refuses before the ack
                 if service.week_is_closed(week.id):
+                    opens = timefmt.token(week.ends_at, timefmt.org_zone(bot.config))
                     raise LoopError(
                         f"The digest of {week.id} is posted already: that week is closed. "
-                        f"The next week opens {week.local(week.ends_at)}."
+                        f"The next week opens {opens}."
                     )
                 ack()
                 team_id = teams[0].id if len(teams) == 1 else None
                 open_modal(client, command["trigger_id"], user, team_id, week.id)
             case "status":
                 updates = service.answered(week.id)
-                closed = service.week_is_closed(week.id)
-                ack(**ephemeral(render.status_reply(bot.config, week, updates, closed)))
+                state = service.week_state(week)
+                ack(**ephemeral(render.status_reply(bot.config, state, updates, clock.now())))
             case "preview":
                 messages = digest_messages(service, week.id)
                 ack(**ephemeral(**messages[0]))
                 for more in messages[1:]:
                     bot.later(lambda m=more: respond(response_type="ephemeral", **m))
             case "digest":
+                service.check_digest_now(user, week.id)
+                missing = service.unanswered(week.id)
+                if missing:  # ask first, naming them
+                    ack(**ephemeral(**render.confirm_digest(week, missing)))
+                    return
                 result = service.post_digest_now(user, len(digest_messages(service, week.id)))
                 ack(**ephemeral(result.message))
                 bot.deliver_soon(result.deliveries)
@@ -106,6 +113,22 @@ def register(bot: OpsBot) -> None:
             say(body, respond, ":warning: That button is broken; type `/lol update`.")
         except Refusal as exc:
             say(body, respond, f":warning: {exc}")
+
+    @app.action("loop_digest_now")
+    @answers_failures
+    def digest_now(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """*Post digest now*, confirming `/lol digest`: the confirmation is replaced by the
+        outcome, so the button is pressed once."""
+        ack()
+        week_id = action.get("value") or ""
+        try:
+            parts = len(digest_messages(service, service.week().id))
+            result = service.post_digest_now(body["user"]["id"], parts, week_id)
+        except Refusal as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=True)
+            return
+        respond(text=result.message, response_type="ephemeral", replace_original=True)
+        bot.deliver_soon(result.deliveries)
 
     @app.action("loop_ask_done")
     @app.action("loop_ask_withdraw")

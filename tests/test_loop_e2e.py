@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.ledger.models import Delivery
 from bot.loop.models import DONE, OPEN, LoopAsk, LoopUpdate
-from tests.conftest import ADMIN, ALICE, make_settings
+from tests.conftest import ADMIN, ALICE, GENERAL, make_settings
 
 PAY, SEARCH, MOBILE = "U0PMPAY01", "U0PMSRCH1", "U0PMMOB01"
 LOOP = "C0LOOPLOOP"
@@ -29,6 +29,7 @@ def jst(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
 @pytest.fixture
 def clock(standin):
     standin.add_channel("loop", LOOP)
+    standin.add_user(MOBILE, "mo", tz="Europe/London")
     with freeze_time(jst(11, 23, 9, 59)) as frozen:
         yield frozen
 
@@ -51,9 +52,16 @@ def digests(standin):
     return [m for m in standin.messages(LOOP) if not m.is_reply]
 
 
+def seen(standin, message, reader) -> str:
+    """The message as `reader` sees it in Slack: names for mentions, dates in their zone."""
+    return standin.shown(message.visible_text, reader=reader).text
+
+
 def buttons(message):
-    found = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
-    found += [b["accessory"] for b in message.blocks if "accessory" in b]
+    """The (action_id, value) of a message's buttons (a Message, or a reply's JSON)."""
+    blocks = message["blocks"] if isinstance(message, dict) else message.blocks
+    found = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    found += [b["accessory"] for b in blocks if "accessory" in b]
     return [(e["action_id"], e.get("value")) for e in found]
 
 
@@ -90,7 +98,10 @@ def test_a_whole_week_then_an_ask_carried_into_the_next_and_closed_there(
     # Monday 10:00: one prompt per PM, once, with a Write update button.
     at(bot, clock, jst(11, 23, 10, 0), ticks=2)
     [prompt] = prompts(standin, PAY)
-    assert "2026-W48" in prompt.visible_text and "Thu 26 Nov 09:00 JST" in prompt.visible_text
+    assert "2026-W48" in prompt.visible_text
+    assert "The digest is posted Nov 26, 2026 09:00;" in seen(standin, prompt, PAY)
+    [mobile_prompt] = prompts(standin, MOBILE)  # Mobile's PM reads Slack in London
+    assert "The digest is posted Nov 26, 2026 00:00;" in seen(standin, mobile_prompt, MOBILE)
     assert ("loop_write", json.dumps({"week": "2026-W48", "team": "payments"})) in buttons(prompt)
     assert len(prompts(standin, SEARCH)) == 1 and len(prompts(standin, MOBILE)) == 1
 
@@ -244,7 +255,9 @@ def test_a_digest_missed_while_down_is_posted_late_once_and_not_after_the_next_p
         second.close()
 
 
-def test_an_admin_posts_the_digest_early_and_it_is_not_posted_again(slack, bot, standin, clock):
+def test_an_admin_posts_the_digest_early_after_confirming_and_it_is_not_posted_again(
+    slack, bot, standin, clock
+):
     at(bot, clock, jst(11, 23, 10, 0))
     reply = slack.command("digest", user=PAY, command="/lol")
     assert "Only an admin" in reply.text
@@ -253,13 +266,41 @@ def test_an_admin_posts_the_digest_early_and_it_is_not_posted_again(slack, bot, 
     assert digests(standin) == []
 
     at(bot, clock, jst(11, 25, 18, 0))
+    answer(slack, PAY, open_modal(slack, standin, PAY), working_on="Checkout")
     reply = slack.command("digest", user=ADMIN, command="/lol")
-    assert "Posting the digest of 2026-W48" in reply.text
+    asked = standin.shown(reply.text).text
+    assert asked.startswith("2 teams have not answered 2026-W48 yet: Search (@sam), Mobile")
+    assert buttons(reply.json()) == [("loop_digest_now", "2026-W48")]
+    assert digests(standin) == []  # nothing posted before the confirmation
+
+    slack.click("loop_digest_now", "2026-W48", user=PAY, channel=GENERAL)
+    assert "Only an admin" in standin.responses()[-1]["text"] and digests(standin) == []
+    slack.click("loop_digest_now", "2026-W48", user=ADMIN, channel=GENERAL)
+    confirmed = standin.responses()[-1]
+    assert confirmed["text"] == "Posting the digest of 2026-W48 now."
+    assert confirmed["replace_original"] is True  # the button goes with the question
     assert len(digests(standin)) == 1
+    slack.click("loop_digest_now", "2026-W48", user=ADMIN, channel=GENERAL)  # a double click
+    assert "posted already" in standin.responses()[-1]["text"]
     reply = slack.command("digest", user=ADMIN, command="/lol")
     assert "posted already" in reply.text
     at(bot, clock, jst(11, 26, 9, 0), ticks=2)
     assert len(digests(standin)) == 1
+
+    at(bot, clock, jst(11, 30, 11, 0))  # W49 now: last week's button posts nothing
+    slack.click("loop_digest_now", "2026-W48", user=ADMIN, channel=GENERAL)
+    assert "2026-W48 is over" in standin.responses()[-1]["text"]
+    assert len(digests(standin)) == 1
+
+
+def test_with_every_team_answered_the_digest_is_posted_at_once(slack, bot, standin, clock):
+    at(bot, clock, jst(11, 23, 10, 0))
+    for pm in (PAY, SEARCH, MOBILE):
+        answer(slack, pm, open_modal(slack, standin, pm), working_on="Things")
+    reply = slack.command("digest", user=ADMIN, command="/lol")
+    assert reply.text == "Posting the digest of 2026-W48 now."
+    [digest] = digests(standin)
+    assert "Updates from 3 of 3 teams" in digest.visible_text
 
 
 def test_the_prompt_shows_the_answer_once_given_and_the_latest_edit(slack, bot, standin, clock):
@@ -271,7 +312,7 @@ def test_the_prompt_shows_the_answer_once_given_and_the_latest_edit(slack, bot, 
     answer(slack, PAY, open_modal(slack, standin, PAY), working_on="Checkout v2 <!here>")
     [prompt] = prompts(standin, PAY)  # the same DM, edited: no new message
     assert prompt.edited
-    assert f"Answered* by <@{PAY}> Mon 23 Nov 11:00 JST" in prompt.visible_text
+    assert "Answered* by @pam today 11:00" in seen(standin, prompt, PAY)
     assert "Checkout v2 &lt;!here&gt;" in prompt.visible_text
     labels = [
         e["text"]["text"] for b in prompt.blocks if b["type"] == "actions" for e in b["elements"]
@@ -282,7 +323,7 @@ def test_the_prompt_shows_the_answer_once_given_and_the_latest_edit(slack, bot, 
     answer(slack, PAY, open_modal(slack, standin, PAY), working_on="Checkout v3", status="blocked")
     [prompt] = prompts(standin, PAY)
     assert "Checkout v3" in prompt.visible_text and "Checkout v2" not in prompt.visible_text
-    assert "Mon 23 Nov 12:00 JST" in prompt.visible_text
+    assert "Answered* by @pam today 12:00" in seen(standin, prompt, PAY)
 
 
 def test_an_answer_before_any_prompt_was_sent_edits_nothing(slack, bot, standin, clock):

@@ -1,10 +1,15 @@
-"""Block Kit for the loop's DMs, modal and replies. User text is escaped."""
+"""Block Kit for the loop's DMs, modal and replies. User text is escaped. Times are Slack
+date tokens (each reader sees their own zone; the fallback is in the organisation's), or
+written out by a ``when`` given by a caller that knows the reader's zone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
+from bot import timefmt
 from bot.blocks import (
     Block,
     actions,
@@ -21,9 +26,12 @@ from bot.blocks import (
 )
 from bot.config import OrgConfig, Team
 from bot.escaping import escape, mention
+from bot.ledger.models import PENDING, SENT
 from bot.loop.models import STATUS_LABELS, LoopAsk, LoopUpdate
-from bot.loop.service import MAX_TEXT
-from bot.loop.weeks import LoopWeek
+from bot.loop.service import MAX_TEXT, WeekState
+from bot.loop.weeks import LoopWeek, shift
+
+When = Callable[[dt.datetime], str]
 
 CALLBACK = "loop_update"
 NEED_SLOTS = 3
@@ -83,20 +91,21 @@ def prompt(
     """The weekly prompt; once the team has answered (`answered`: its latest submission of
     the week) the same DM says so, with the update and an Edit button."""
     name = escape(team.name)
+    zone = timefmt.org_zone(config)
     blocks: list[Block] = [
         header(f"Loop of Loops — {week.id}"),
         section(
             f"Hi {mention(team.pm)}: what is *{name}* working on this week, what does it need "
             f"from other teams, and what blocks it? The digest is posted "
-            f"{week.local(week.digest_at)}; you can edit your update until then."
+            f"{timefmt.token(week.digest_at, zone)}; you can edit your update until then."
         ),
     ]
     if answered is not None:
         blocks.append(
             section(
                 f":white_check_mark: *Answered* by {mention(answered.author)} "
-                f"{week.local(answered.submitted_at)} — {status_label(answered.status)}\n"
-                + update_text(answered, config)
+                f"{timefmt.token(answered.submitted_at, zone)} — "
+                f"{status_label(answered.status)}\n" + update_text(answered, config)
             )
         )
     button = write_button(week.id, team.id, answered=answered is not None)
@@ -131,11 +140,12 @@ def _ask_blocks(
     return blocks
 
 
-def reminder(week: LoopWeek, team: Team) -> dict[str, Any]:
+def reminder(config: OrgConfig, week: LoopWeek, team: Team) -> dict[str, Any]:
     name = escape(team.name)
+    when = timefmt.token(week.digest_at, timefmt.org_zone(config))
     text = (
         f"Reminder: *{name}* has no Loop-of-Loops update for {week.id} yet. The digest is "
-        f"posted {week.local(week.digest_at)}."
+        f"posted {when}."
     )
     return message(
         f"Reminder: {team.name}'s update for {week.id}",
@@ -220,20 +230,69 @@ def update_modal(
 # -- replies --------------------------------------------------------------------------------
 
 
+def week_state_line(state: WeekState, now: dt.datetime, when: When) -> str:
+    """Where the week's digest stands, and what happens next when that is the next week's
+    prompt; never a due time in the past."""
+    week = state.week
+    next_prompt = f"Next: the {shift(week.id, 1)} prompts, {when(week.ends_at)}."
+    if state.digest == SENT:
+        return f"The digest of {week.id} is posted. {next_prompt}"
+    if state.closed:
+        return f"The digest of {week.id} is going out now."
+    if now < week.digest_at:
+        return f"The digest is due {when(week.digest_at)}."
+    if state.digest == PENDING:
+        return (
+            f"The digest, due {when(week.digest_at)}, has not gone out yet: it is sent as soon "
+            "as Slack takes it."
+        )
+    if not state.prompted:
+        return (
+            f"opsbot started after this week's digest time, so no prompts went out for "
+            f"{week.id} and no digest is due. {next_prompt}"
+        )
+    return (
+        f"The digest of {week.id} could not be posted at its time ({when(week.digest_at)}); "
+        f"opsbot's log says why. {next_prompt}"
+    )
+
+
 def status_reply(
-    config: OrgConfig, week: LoopWeek, updates: dict[str, LoopUpdate], closed: bool
+    config: OrgConfig, state: WeekState, updates: dict[str, LoopUpdate], now: dt.datetime
 ) -> str:
+    """`/lol status`, for one person whose zone is not known yet: date tokens."""
+    zone = timefmt.org_zone(config)
+    week = state.week
     lines = [f"*Loop of Loops {week.id}* — {len(updates)} of {len(config.teams)} teams answered"]
     for team in config.teams:
         update = updates.get(team.id)
         if update is None:
             lines.append(f"• {escape(team.name)} ({mention(team.pm)}): _no update yet_")
         else:
-            when = week.local(update.submitted_at)
+            when = timefmt.token(update.submitted_at, zone)
             lines.append(f"• {escape(team.name)}: {status_label(update.status)}, {when}")
-    state = "posted" if closed else f"due {week.local(week.digest_at)}"
-    lines.append(f"The digest is {state}.")
+    lines.append(week_state_line(state, now, lambda moment: timefmt.token(moment, zone)))
     return "\n".join(lines)
+
+
+def confirm_digest(week: LoopWeek, missing: list[Team]) -> dict[str, Any]:
+    """`/lol digest` while teams have not answered: who, and a button to post it anyway."""
+    who = ", ".join(f"{escape(t.name)} ({mention(t.pm)})" for t in missing)
+    teams = "1 team has" if len(missing) == 1 else f"{len(missing)} teams have"
+    text = (
+        f"{teams} not answered {week.id} yet: {who}. Post the digest now anyway? "
+        "(Otherwise it is posted at its time, with whatever has come in by then.)"
+    )
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                button("Post digest now", "loop_digest_now", week.id, style="danger"),
+                block_id="loop_digest_now",
+            ),
+        ],
+    )
 
 
 def history_reply(config: OrgConfig, team: Team, updates: list[LoopUpdate]) -> dict[str, Any]:

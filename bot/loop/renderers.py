@@ -62,7 +62,7 @@ def loop_renderers(service: LoopService) -> dict[str, Renderer]:
             )
         if answered is not None:
             raise SkipDelivery(f"{team_id} has answered {week}")
-        return {"channel": team.pm, **render.reminder(service.week(week), team)}
+        return {"channel": team.pm, **render.reminder(config, service.week(week), team)}
 
     def digest(week: str, part: int) -> dict[str, Any]:
         if not config.channels.loop:

@@ -36,6 +36,18 @@ class Result:
 
 
 @dataclass(frozen=True)
+class WeekState:
+    """Where a week stands: whether its prompts were owed at all (a bot first started after
+    the week's digest time sends none), and its digest delivery's status (None when it was
+    never owed: the bot was not running at the digest time)."""
+
+    week: LoopWeek
+    prompted: bool
+    digest: str | None
+    closed: bool
+
+
+@dataclass(frozen=True)
 class Need:
     teams: tuple[str, ...]
     text: str
@@ -121,6 +133,23 @@ class LoopService:
     def week_is_closed(self, week: str) -> bool:
         with self.db.read() as session:
             return is_closed(session, week)
+
+    def week_state(self, week: LoopWeek) -> WeekState:
+        with self.db.read() as session:
+            prompted = session.scalar(
+                select(Delivery.id)
+                .where(Delivery.key.startswith(out.prompt_key(week.id, ""), autoescape=True))
+                .limit(1)
+            )
+            digest = session.scalar(
+                select(Delivery.status).where(Delivery.key == out.digest_key(week.id))
+            )
+            closed = is_closed(session, week.id)
+        return WeekState(week, prompted is not None, digest, closed)
+
+    def unanswered(self, week: str) -> list[Team]:
+        answered = self.answered(week)
+        return [t for t in self.config.teams if t.id not in answered]
 
     def answered(self, week: str) -> dict[str, LoopUpdate]:
         with self.db.read() as session:
@@ -256,12 +285,21 @@ class LoopService:
             f"{verb}: the ask of {self.team(ask.from_team).name} to {self.team(ask.to_team).name}."
         )
 
-    def post_digest_now(self, user: str, parts: int) -> Result:
+    def check_digest_now(self, user: str, week: str) -> None:
+        """Refuse `/lol digest` (post now) to anyone but an admin, without a loop channel,
+        for a week that is not the current one, or once the week's digest is out."""
         if not self.config.is_admin(user):
             raise LoopError("Only an admin posts the digest early; `/lol digest preview` shows it.")
         if not self.config.channels.loop:
             raise LoopError("No loop channel is configured (`channels.loop`).")
+        if week != self.week().id:
+            raise LoopError(f"{week} is over: `/lol digest` posts the current week's digest.")
+        if self.week_is_closed(week):
+            raise LoopError(f"The digest of {week} is posted already.")
+
+    def post_digest_now(self, user: str, parts: int, week_id: str | None = None) -> Result:
         week = self.week()
+        self.check_digest_now(user, week_id or week.id)
         with self.db.session() as session:
             self.check_open(session, week.id)
             dues = out.digest(week, self.config, parts, at=clock.now())

@@ -23,9 +23,6 @@ class LoopWeek:
     ends_at: dt.datetime  # the next week's prompt
     zone: ZoneInfo
 
-    def local(self, at: dt.datetime) -> str:
-        return at.astimezone(self.zone).strftime("%a %d %b %H:%M %Z")
-
 
 def week_id(day: dt.date) -> str:
     year, week, _ = day.isocalendar()
