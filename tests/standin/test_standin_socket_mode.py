@@ -112,22 +112,19 @@ def test_connections_open_answers_a_one_time_websocket_url_for_the_app_token(sla
     ],
 )
 def test_connections_open_refuses_other_tokens_as_slack_does(slack, token, error):
-    assert slack_error(make_client(slack, token=token).apps_connections_open, app_token=token) == (
-        error
-    )
+    client = make_client(slack, token=token)
+    assert slack_error(client.apps_connections_open, app_token=token) == error
 
 
 def test_connections_open_without_a_token_is_not_authed(slack):
-    assert slack_error(make_client(slack, token="").api_call, "apps.connections.open") == (
-        "not_authed"
-    )
+    client = make_client(slack, token="")
+    assert slack_error(client.api_call, "apps.connections.open") == "not_authed"
 
 
 def test_the_app_token_opens_nothing_but_connections(slack):
     client = make_client(slack, token=slack.app_token)
-    assert slack_error(client.chat_postMessage, channel=INCIDENTS, text="hi") == (
-        "not_allowed_token_type"
-    )
+    refused = slack_error(client.chat_postMessage, channel=INCIDENTS, text="hi")
+    assert refused == "not_allowed_token_type"
     assert slack.messages(INCIDENTS) == []
 
 
