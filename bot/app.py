@@ -142,6 +142,7 @@ def create_app(
             **loop_renderers(loop),
         },
         actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
+        zone=lambda: ZoneInfo(config.timezone),  # the fallback of the late note's date
     )
     listeners = TrackedExecutor(name="listener")
     bolt = App(

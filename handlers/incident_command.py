@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks as bk
-from bot import clock
+from bot import clock, timefmt
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
 from bot.escaping import escape
@@ -91,7 +91,8 @@ def register(bot: OpsBot) -> None:
                 ack(**ephemeral(**listed))
             case "show":
                 incident = service.get(cmd.ref, actor)
-                paging = history_lines(bot.escalations.history(incident.id))
+                zone = timefmt.org_zone(bot.config)  # the date tokens' fallback
+                paging = history_lines(bot.escalations.history(incident.id), zone)
                 ack(**ephemeral(**render.show_reply(incident, bot.config, paging)))
             case "timeline":
                 ack(**ephemeral(**render.timeline_reply(service.get(cmd.ref, actor), bot.config)))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot import blocks as bk
+from bot import timefmt
 from bot.escalation.models import Escalation, Page
 from bot.escaping import escape
 from bot.incidents.models import Incident
@@ -37,15 +40,17 @@ def page(page: Page, chain: Escalation, incident: Incident) -> dict:
     return bk.message(f"{who}{fallback}", blocks)
 
 
-def history_lines(chains: list[tuple[Escalation, list[Page]]]) -> list[str]:
-    """Who was paged, when, and who acknowledged after how long."""
+def history_lines(
+    chains: list[tuple[Escalation, list[Page]]], zone: dt.tzinfo = dt.UTC
+) -> list[str]:
+    """Who was paged, when (a date token: each reader's zone, the fallback in ``zone``), and
+    who acknowledged after how long."""
     lines = []
     for chain, pages in chains:
         for p in pages:
             target = "the incidents channel" if p.target == "channel" else f"<@{p.target}>"
-            lines.append(
-                f"{p.paged_at:%Y-%m-%d %H:%M} UTC paged {target}: {p.outcome.replace('_', ' ')}"
-            )
+            when = timefmt.token(p.paged_at, zone)
+            lines.append(f"{when} paged {target}: {p.outcome.replace('_', ' ')}")
         if chain.acknowledged_at:
             took = duration(chain.acknowledged_at - chain.started_at)
             lines.append(f"acknowledged by <@{chain.acknowledged_by}> after {took}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot import timefmt
 from bot.config import OrgConfig
 from bot.incidents.models import Incident
 from bot.incidents.render import duration, local
@@ -57,7 +58,7 @@ def postmortem_markdown(
         "",
         "## Paging",
         "",
-        *([f"- {line}" for line in paging] if paging else ["Nobody was paged."]),
+        *([f"- {timefmt.written(line, zone)}" for line in paging or []] or ["Nobody was paged."]),
         "",
         "## Impact",
         "",

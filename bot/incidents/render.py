@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import blocks as bk
+from bot import timefmt
 from bot.config import SEVERITIES, OrgConfig
 from bot.escaping import escape, mention
 from bot.incidents.models import STATUSES, Incident, IncidentEvent
@@ -31,6 +32,7 @@ def duration(delta: dt.timedelta | None) -> str:
 
 
 def local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """``2026-11-24 07:30 JST``: for text Slack does not render (the postmortem file)."""
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
@@ -221,8 +223,8 @@ def _within_a_message(chunks: list[str], more: str) -> list[dict]:
 
 def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None = None) -> dict:
     blocks = [bk.section(title_line(incident)), _facts(incident, config)]
-    zone = ZoneInfo(config.timezone)
-    times = [f"Declared {local(incident.declared_at, zone)}"]
+    zone = timefmt.org_zone(config)  # times as date tokens: each reader sees their own zone
+    times = [f"Declared {timefmt.token(incident.declared_at, zone)}"]
     for label, moment in (
         ("paged", incident.paged_at),
         ("acknowledged", incident.acknowledged_at),
@@ -231,7 +233,8 @@ def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None =
     ):
         if moment:
             times.append(
-                f"{label} {local(moment, zone)} (+{duration(moment - incident.declared_at)})"
+                f"{label} {timefmt.token(moment, zone)} "
+                f"(+{duration(moment - incident.declared_at)})"
             )
     blocks.append(bk.context(" · ".join(times)))
     if paging:
@@ -240,8 +243,8 @@ def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None =
 
 
 def timeline_reply(incident: Incident, config: OrgConfig) -> dict:
-    zone = ZoneInfo(config.timezone)
-    lines = [f"`{local(e.at, zone)}` {event_line(e, incident)}" for e in incident.events]
+    zone = timefmt.org_zone(config)
+    lines = [f"{timefmt.token(e.at, zone)} · {event_line(e, incident)}" for e in incident.events]
     text = f"*Timeline of {incident.ref}*\n" + "\n".join(lines)
     chunks = _chunks([f"*Timeline of {incident.ref}*", *lines])
     return bk.message(text, _within_a_message(chunks, "the postmortem draft has it all"))

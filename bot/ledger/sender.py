@@ -9,6 +9,7 @@ built yet (e.g. the incident channel does not exist yet): the delivery is deferr
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import timefmt
 from bot.blocks import MAX_BLOCKS
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
@@ -78,11 +80,15 @@ class SlackSender:
         lookup_ts: Callable[[str], tuple[str | None, str | None]],
         renderers: dict[str, Renderer] | None = None,
         actions: dict[str, CustomAction] | None = None,
+        zone: Callable[[], dt.tzinfo] = lambda: dt.UTC,
     ):
+        """``zone()``: the organisation's zone, in which the "Sent late" note's date token
+        has its fallback (read at each send: the configuration may be reloaded)."""
         self.client = client
         self.lookup_ts = lookup_ts
         self.renderers = renderers or {}
         self.actions = actions or {}
+        self.zone = zone
 
     def __call__(self, delivery: Delivery) -> Outcome:
         if delivery.method in self.actions:
@@ -94,7 +100,7 @@ class SlackSender:
         if payload is None:
             return Outcome(defer=True)
         if delivery.late and delivery.method != "chat.update":
-            payload = late_notice(payload, delivery.due_at.strftime("%Y-%m-%d %H:%M UTC"))
+            payload = late_notice(payload, timefmt.token(delivery.due_at, self.zone()))
         if delivery.method == "response_url":
             return self._respond(payload)
         return self._call(delivery.method, payload)
