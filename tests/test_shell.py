@@ -1,67 +1,72 @@
-"""`opsbot shell` end to end: a scripted session through the real entry point in
-non-interactive mode (stdin not a TTY), its transcript checked as a user would read it."""
+"""`opsbot shell` end to end: scripted sessions through the real entry point in
+non-interactive mode (stdin not a TTY), their transcripts checked as a user would read them.
+Helpers shared with the other shell tests live in tests/shell_runs.py."""
 
 from __future__ import annotations
 
-import argparse
 import io
 from pathlib import Path
 
 import pytest
 
-from bot.shell import add_parser
+from tests.shell_runs import run_shell, section
 
 SCRIPT = Path(__file__).with_name("shell_script.txt")
 
 
-def run_shell(monkeypatch, capsys, tmp_path: Path, script: str) -> list[str]:
-    parser = argparse.ArgumentParser(prog="opsbot")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(
-        ["shell", "--db", str(tmp_path / "shell.db"), "--start", "2026-11-23T09:00"]
-    )
-    monkeypatch.setattr("sys.stdin", io.StringIO(script))
-    assert args.func(args) == 0
-    return capsys.readouterr().out.splitlines()
-
-
-def section(lines: list[str], command: str) -> list[str]:
-    """The transcript lines printed for the first `> command` line."""
-    start = lines.index(f"> {command}") + 1
-    end = next((i for i in range(start, len(lines)) if lines[i].startswith("> ")), len(lines))
-    return lines[start:end]
-
-
 @pytest.fixture
 def transcript(monkeypatch, capsys, tmp_path) -> list[str]:
-    return run_shell(monkeypatch, capsys, tmp_path, SCRIPT.read_text())
+    db = str(tmp_path / "shell.db")
+    return run_shell(
+        monkeypatch, capsys, SCRIPT.read_text(), "--db", db, "--start", "2026-11-23T09:00"
+    )
 
 
 def test_a_scripted_week_reads_like_slack(transcript):
     lines = transcript
+    assert lines[1].startswith("A new workspace; it is saved in ")
+    assert lines[2] == (
+        "You are @admin in #general; it is Mon 23 Nov 2026 09:00 JST (Asia/Tokyo). "
+        "`help` lists the commands."
+    )
+    # the bot's first tick, at the start: the morning window is open already
+    assert lines[3] == (
+        "09:00 #standby-platform  opsbot: 🟢 *Platform standby* is on standby: today 07:30–09:30"
+    )
+    assert "    ⌛ Sent late: this was due at today 07:30." in lines[4:10]
+    # the bot's warning is one line in the transcript (the whole record is in the log file)
+    skipped = [line for line in lines if line.startswith("(log) warning: delivery ")]
+    assert len(skipped) == 1 and "missed while down" in skipped[0]
     assert section(lines, "now") == ["Mon 23 Nov 2026 09:00 JST (Asia/Tokyo)"]
 
     declared = section(lines, "/incident declare sev2 Checkout is slow")
-    assert "(only you)  opsbot: 🚨 Declared INC-1. Creating its channel…" in declared
-    assert any(line.startswith("#incidents  opsbot: 🚨 🟠 *INC-1* · sev2") for line in declared)
+    assert "09:00 (only you)  opsbot: 🚨 Declared INC-1. Creating its channel…" in declared
+    assert any(
+        line.startswith("09:00 #incidents  opsbot: 🚨 🟠 *INC-1* · sev2") for line in declared
+    )
     assert "    [1] Post update  [2] Identified  [3] Monitoring  [4] Take IC  [5] Resolve" in (
         declared
     )
 
     updated = section(lines, "/incident update INC-1 Rolled back the deploy")
-    assert "#inc-1-checkout-is-slow  opsbot: 📝 *Update* from @admin: Rolled back the deploy" in (
+    assert (
+        "09:00 #inc-1-checkout-is-slow  opsbot: 📝 *Update* from @admin: Rolled back the deploy"
+        in updated
+    )
+    assert "    ↳ 09:00 #incidents  opsbot: 📝 *Update* from @admin: Rolled back the deploy" in (
         updated
     )
-    assert "    ↳ #incidents  opsbot: 📝 *Update* from @admin: Rolled back the deploy" in updated
 
     resolved = section(lines, "/incident resolve INC-1 Bad config rolled back")
-    assert "(only you)  opsbot: INC-1 is resolved." in resolved
-    assert any(line.startswith("#incidents  (edited) opsbot: ✅ Resolved:") for line in resolved)
+    assert "09:30 (only you)  opsbot: INC-1 is resolved." in resolved
+    assert any(
+        line.startswith("09:30 #incidents  (edited) opsbot: ✅ Resolved:") for line in resolved
+    )
     assert "    *Time to resolve* 30m" in resolved
 
     prompt = section(lines, "at mon 10:00")
     assert prompt[0] == "⏱  Mon 23 Nov 2026 10:00 JST (Asia/Tokyo)"
-    assert "DM → @pmpay  opsbot: Loop of Loops — 2026-W48" in prompt
+    assert "10:00 DM → @pmpay  opsbot: Loop of Loops — 2026-W48" in prompt
     assert "    [1] Write update" in prompt
 
     modal = section(lines, "click Write update")
@@ -74,38 +79,46 @@ def test_a_scripted_week_reads_like_slack(transcript):
     saved = section(lines, "submit")
     assert saved[0] == "(modal closed)"
     assert any(
-        line.startswith("DM → @pmpay  opsbot: ✅ Saved *Payments*'s update for 2026-W48")
+        line.startswith("10:00 DM → @pmpay  opsbot: ✅ Saved *Payments*'s update for 2026-W48")
         for line in saved
     )
-    assert "DM → @pmpay  (edited) opsbot: Loop of Loops — 2026-W48" in saved  # the prompt
+    assert "10:00 DM → @pmpay  (edited) opsbot: Loop of Loops — 2026-W48" in saved  # the prompt
 
+    # overnight: a line for each day, every message at the time it was sent, its dates
+    # read as they were then (the evening window was "today" at 19:00)
     window = section(lines, "at 2026-11-24 07:30")
     assert window[0] == "⏱  Tue 24 Nov 2026 07:30 JST (Asia/Tokyo)"
-    post = window.index(
-        "#standby-platform  opsbot: :large_green_circle: *Platform standby* is on standby: "
-        "Tue 24 Nov 07:30–09:30 JST"
+    assert window[1] == "── Mon 23 Nov 2026 ──"
+    assert any(
+        line.startswith("19:00 DM → @bob  opsbot: 🚨 You are on standby") and "today 19:00" in line
+        for line in window
     )
-    assert window[post + 1 : post + 3] == ["    @carol (primary)", "    [3] Acknowledge"]
-    assert any(line.startswith("DM → @carol  opsbot: 🚨 You are on standby") for line in window)
+    tuesday = window.index("── Tue 24 Nov 2026 ──")
+    post = window.index(
+        "07:30 #standby-platform  opsbot: 🟢 *Platform standby* is on standby: today 07:30–09:30"
+    )
+    assert tuesday < post
+    assert window[post + 1 : post + 3] == ["    @carol (primary)", "    [2] Acknowledge"]
+    assert any(line.startswith("07:15 DM → @carol  opsbot: ⏰ Heads-up") for line in window)
     assert section(lines, "as @carol") == ["you are @carol (U0CAROL01)"]
     acked = section(lines, "click Acknowledge")
-    assert acked[0].startswith("#standby-platform  (edited) opsbot:")
+    assert acked[0] == "07:30 (only you)  opsbot: Acknowledged: thanks, you're on."
+    assert acked[1].startswith("07:30 #standby-platform  (edited) opsbot:")
     assert "    ✅ Acknowledged by @carol at 07:30" in acked
-    assert "(only you)  opsbot: Acknowledged: thanks, you're on." in acked
 
     digest = section(lines, "at thu 09:00")
-    start = digest.index("#loop  opsbot: Loop of Loops — 2026-W48")
+    start = digest.index("09:00 #loop  opsbot: Loop of Loops — 2026-W48")
     text = "\n".join(digest[start:])
     assert "Updates from 1 of 3 teams · 1 blocked or at risk · 1 open asks" in text
     assert "• from *Payments*: Receipt search index by Friday" in text
     assert "*Incidents declared:* 1 (sev2: 1)" in text
 
     assert section(lines, "bogus") == ["error: unknown command 'bogus'; `help` lists them"]
-    assert section(lines, "click 99") == ["error: no button 99; the last shown are 1 to 10"]
-    assert lines[-1] == "> quit"
+    assert section(lines, "click 99")[0].startswith("error: no button 99; the last shown are 1 to")
+    assert lines[-1] == "carol> quit"
 
 
-def test_channels_read_as_help_and_mistakes_are_one_line(monkeypatch, capsys, tmp_path):
+def test_channels_read_users_help_and_mistakes_are_one_line(monkeypatch, capsys, tmp_path):
     script = "\n".join(
         [
             "help",
@@ -115,14 +128,18 @@ def test_channels_read_as_help_and_mistakes_are_one_line(monkeypatch, capsys, tm
             "/incident declare sev3 Search is flaky",
             "channels",
             "read #inc-1-search-is-flaky",
+            "read",
+            "users",
             "/nope",
+            "/incident frobnicate",
             "fill 1 x",
             "submit",
             "wait soon",
             "at 2020-01-01 00:00",
         ]
     )
-    lines = run_shell(monkeypatch, capsys, tmp_path, script)
+    db = str(tmp_path / "shell.db")
+    lines = run_shell(monkeypatch, capsys, script, "--db", db, "--start", "2026-11-23 11:00")
     assert "quit / exit         leave (so does end of input)" in section(lines, "help")
     assert section(lines, "as @nobody")[0].startswith("error: no user @nobody; users:")
     assert section(lines, "as") == ["you are @admin (U0ADMIN01)"]
@@ -130,14 +147,51 @@ def test_channels_read_as_help_and_mistakes_are_one_line(monkeypatch, capsys, tm
     channels = section(lines, "channels")
     assert any(c.startswith("#inc-1-search-is-flaky") for c in channels)
     assert any(c.startswith("#standby-platform") and c.endswith(" 0 messages") for c in channels)
+    # the answers only the declarer saw are not the channel's messages
+    assert any(c.startswith("#incidents") and c.endswith(" 1 message") for c in channels)
     read = section(lines, "read #inc-1-search-is-flaky")
-    assert any("Search is flaky" in line for line in read)
-    assert section(lines, "/nope")[0].startswith("error: the bot has no /nope command")
+    assert read[0] == "── Mon 23 Nov 2026 ──"
+    assert read[1] == "11:00 #inc-1-search-is-flaky  opsbot: 🟡 *INC-1* · sev3 · Search is flaky"
+
+    # `read` alone reads where you are: what everyone sees there and what only you saw
+    here = section(lines, "read")
+    assert any(line.startswith("11:00 #incidents  opsbot: 🚨 🟡 *INC-1* ") for line in here)
+    assert "11:00 (only you)  opsbot: 🚨 Declared INC-1. Creating its channel…" in here
+    users = section(lines, "users")
+    assert users[0] == "@admin  U0ADMIN01  Asia/Tokyo       admin  (you)"
+    assert "@alice  U0ALICE01  Asia/Tokyo       team Payments, roster Platform standby" in users
+    assert "@lead   U0LEAD001  Asia/Tokyo       escalation of Platform standby" in users
+    assert "@pmpay  U0PMPAY01  Asia/Tokyo       PM of Payments" in users
+
+    nope = section(lines, "/nope")
+    assert len(nope) == 1 and "/nope" in nope[0]
+    assert "is not an /incident command" in section(lines, "/incident frobnicate")[0]
+    assert not any("Suggestion" in line or "Unhandled request" in line for line in lines)
     assert section(lines, "fill 1 x") == ["error: no modal is open"]
     assert section(lines, "submit") == ["error: no modal is open"]
     assert section(lines, "wait soon")[0].startswith("error: not a duration")
     assert "is not ahead" in section(lines, "at 2020-01-01 00:00")[0]
     assert not any("Traceback" in line for line in lines)
+
+
+def test_read_shows_the_postmortem_draft_uploaded_as_a_file(monkeypatch, capsys, tmp_path):
+    script = "\n".join(
+        [
+            "/incident declare sev2 Checkout is slow",
+            "/incident postmortem INC-1",
+            "read #inc-1-checkout-is-slow",
+        ]
+    )
+    db = str(tmp_path / "shell.db")
+    lines = run_shell(monkeypatch, capsys, script, "--db", db, "--start", "2026-11-23 11:00")
+    posted = section(lines, "/incident postmortem INC-1")
+    assert "    📎 postmortem-inc-1.md (" in "\n".join(posted)
+    assert not any(line.startswith("    │ ") for line in posted)  # the text only on `read`
+    read = section(lines, "read #inc-1-checkout-is-slow")
+    attached = next(i for i, line in enumerate(read) if "📎 postmortem-inc-1.md" in line)
+    assert read[attached + 1] == "    │ # Postmortem: INC-1 — Checkout is slow"
+    assert "    │ ## Timeline" in read
+    assert read[-1] == "    └"
 
 
 def test_the_interactive_prompt_completes_keeps_history_and_ends_on_ctrl_d(tmp_path):

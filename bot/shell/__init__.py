@@ -11,40 +11,75 @@ from zoneinfo import ZoneInfo
 DEFAULT_DB = "opsbot-shell.db"
 
 
+def start_moment(value: str) -> dt.datetime:
+    """`--start`'s value: an ISO date and time, `2026-11-24 07:00` or `2026-11-24T07:00`."""
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date and time like 2026-11-24 07:00"
+        ) from None
+
+
 def cmd_shell(args: argparse.Namespace) -> int:
     from bot.config import example_config_path, load_config
+    from bot.shell.errors import ShellError
     from bot.shell.repl import banner, run_interactive, run_script
     from bot.shell.session import Shell
 
+    if args.resume and args.start is not None:
+        print(
+            "opsbot: --start begins a new session; --resume goes on at its clock", file=sys.stderr
+        )
+        return 2
     config = load_config(args.config or example_config_path())
     stdin, stdout = sys.stdin, sys.stdout
-    interactive = stdin.isatty()
-    start = dt.datetime.fromisoformat(args.start) if args.start else None
+    start = args.start
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=ZoneInfo(config.timezone))
-    with Shell(config, args.db, start=start) as shell:
-        if interactive:
-            for line in banner(shell):
+    try:
+        with Shell(config, args.db, start=start, resume=args.resume) as shell:
+            for line in banner(shell) + shell.opening:
                 print(line, file=stdout)
-            run_interactive(shell, stdout)
-        else:
-            run_script(shell, stdin, stdout)
+            if stdin.isatty():
+                run_interactive(shell, stdout)
+            else:
+                run_script(shell, stdin, stdout)
+    except ShellError as exc:
+        print(f"opsbot: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add `opsbot shell [--db PATH] [--config FILE]` to `opsbot`'s subcommands."""
+    """Add `opsbot shell [--db PATH] [--config FILE] [--start WHEN | --resume]`."""
     shell = subparsers.add_parser(
-        "shell", help="the whole bot in a terminal, with no Slack workspace"
+        "shell",
+        help="the whole bot in a terminal, with no Slack workspace",
+        description="Run the whole bot against a stand-in Slack workspace, on a clock of its "
+        "own. Each run starts a new workspace unless --resume is given. Type `help` in it.",
     )
     shell.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"SQLite file (default {DEFAULT_DB})"
+        "--db",
+        default=DEFAULT_DB,
+        metavar="PATH",
+        help=f"SQLite file (default {DEFAULT_DB}); the workspace is saved next to it, in "
+        "NAME.workspace.json, and the bot's warnings go to NAME.log",
     )
     shell.add_argument(
         "--config", metavar="FILE", help="organisation configuration (default: the example)"
     )
-    # Where the shell's clock starts (ISO 8601, local to the organisation without an offset):
-    # for scripted demos and tests; hidden, the clock normally starts now.
-    shell.add_argument("--start", metavar="WHEN", help=argparse.SUPPRESS)
+    shell.add_argument(
+        "--start",
+        type=start_moment,
+        metavar="WHEN",
+        help="where the clock starts, e.g. '2026-11-24 07:00' in the organisation's time zone "
+        "(default: now)",
+    )
+    shell.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the workspace, database and clock the last session left in --db",
+    )
     shell.set_defaults(func=cmd_shell)
     return shell

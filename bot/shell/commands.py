@@ -5,11 +5,13 @@ rest of the line and act on the `Shell` (or only on what it shows, for `as`, `in
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.shell.errors import ShellError
 from bot.shell.modal import ModalForm
+from bot.shell.names import memberships
 from bot.shell.parsing import parse_duration, parse_moment
 from bot.shell.transcript import Button
 from bot.standin import Message
@@ -29,6 +31,7 @@ COMMANDS = [
     "cancel",
     "channels",
     "read",
+    "users",
     "wait",
     "at",
     "now",
@@ -47,11 +50,12 @@ fill FIELD VALUE    fill a field of the open modal (number or block id; select: 
                     or label; several options: comma-separated)
 submit / cancel     submit or drop the open modal
 channels            the channels and how many messages each holds
-read #CHANNEL       the whole channel with its threads (`read @USER`: the bot's DM)
-wait 15m|2h|1d      move the clock forward, running the bot's tick every minute
+read #CHANNEL       the whole channel with its threads and files (`read @USER`: the bot's DM)
+users               the people: name, id, time zone, teams and rosters
+wait 15m|2h|1d      move the clock forward; the bot's scheduler runs on the way
 at mon 07:30        move the clock to the next such time in the organisation's time zone
-at 2026-11-24 07:30 ... or to that date and time
-now                 the shell's time
+at YYYY-MM-DD HH:MM ... or to that date and time
+now                 the shell's time (times shown are the organisation's)
 help                this list
 quit / exit         leave (so does end of input)"""
 
@@ -152,7 +156,8 @@ def cmd_channels(shell: Shell, _rest: str) -> list[str]:
     counts: dict[str, int] = {}
     with ws.lock:
         for message in ws.message_log:
-            counts[message.channel] = counts.get(message.channel, 0) + 1
+            if not message.ephemeral_user:  # gone from Slack once read: not the channel's
+                counts[message.channel] = counts.get(message.channel, 0) + 1
         channels = list(ws.channels.values())
     lines = []
     for channel in channels:
@@ -163,18 +168,44 @@ def cmd_channels(shell: Shell, _rest: str) -> list[str]:
 
 
 def cmd_read(shell: Shell, rest: str) -> list[str]:
+    """The channel as you see it: its messages and yours only, threads under their
+    parents, files with their text."""
     directory, ws = shell.directory, shell.ws
     channel_id = directory.find_channel(rest or "#" + directory.channel_name(shell.channel))
     with ws.lock:
-        messages = [copy.deepcopy(m) for m in ws.message_log if m.channel == channel_id]
+        messages = [
+            copy.deepcopy(m)
+            for m in ws.message_log
+            if m.channel == channel_id and m.ephemeral_user in (None, shell.user)
+        ]
     tops = [m for m in messages if not m.is_reply]
     ordered: list[tuple[Message, bool, str]] = []
     for top in tops:
-        ordered.append((top, False, ""))
-        ordered += [(m, False, "    ↳ ") for m in messages if m.is_reply and m.thread_ts == top.ts]
+        ordered.append((top, top.edited, ""))
+        ordered += [
+            (m, m.edited, "    ↳ ") for m in messages if m.is_reply and m.thread_ts == top.ts
+        ]
     if not ordered:
         return [f"{directory.where_channel(channel_id)}: no messages"]
-    return shell.show(ordered)
+    return shell.show(ordered, day_before=dt.date.min, file_text=True, as_sent=True)
+
+
+def cmd_users(shell: Shell, _rest: str) -> list[str]:
+    """Everyone in the workspace but the bot: name, id, time zone, what they are."""
+    with shell.ws.lock:
+        users = [dict(u) for u in shell.ws.users.values() if not u.get("is_bot")]
+    width = max((len(u["name"]) for u in users), default=0) + 1  # with its @
+    lines = []
+    for user in users:
+        what = memberships(shell.config, user["id"])
+        if user.get("deleted"):
+            what.insert(0, "deactivated")
+        you = "  (you)" if user["id"] == shell.user else ""
+        lines.append(
+            f"{'@' + user['name']:<{width}} {user['id']:<10} {user['tz']:<16} "
+            f"{', '.join(what) or '—'}{you}"
+        )
+    return lines
 
 
 def cmd_now(shell: Shell, _rest: str) -> list[str]:
@@ -198,6 +229,7 @@ HANDLERS: dict[str, Handler] = {
     "cancel": cmd_cancel,
     "channels": cmd_channels,
     "read": cmd_read,
+    "users": cmd_users,
     "wait": cmd_wait,
     "at": cmd_at,
     "now": cmd_now,

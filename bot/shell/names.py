@@ -50,10 +50,15 @@ def config_channels(config: OrgConfig) -> list[tuple[str, str]]:
 
 
 def populate_workspace(standin: SlackStandIn, config: OrgConfig) -> dict[str, str]:
-    """Add the configuration's people and channels (and #general) to the stand-in, everyone
-    a member of every channel; the readable name of each user id, the bot's included."""
+    """Add the configuration's people and channels (and #general) that the stand-in does
+    not have yet (a resumed workspace has them), everyone a member of every channel; the
+    readable name of each user id, the bot's included."""
+    ws = standin.workspace
     names: dict[str, str] = {}
     for user_id in config_users(config):
+        if user_id in ws.users:
+            names[user_id] = ws.users[user_id]["name"]
+            continue
         name = readable_name(user_id)
         while name in names.values():
             name += "_"
@@ -61,11 +66,27 @@ def populate_workspace(standin: SlackStandIn, config: OrgConfig) -> dict[str, st
         standin.add_user(user_id, name, tz=config.timezone)
     names[BOT_USER] = "opsbot"
     members = [u for u in names if u != BOT_USER]
-    for name, channel_id in config_channels(config):
-        standin.add_channel(name, channel_id, members)
-    if standin.workspace.channel_named("general") is None:
-        standin.add_channel("general", "C0GENERAL0", members)
+    for name, channel_id in [*config_channels(config), ("general", "C0GENERAL0")]:
+        if channel_id not in ws.channels and ws.channel_named(name) is None:
+            standin.add_channel(name, channel_id, members)
     return names
+
+
+def memberships(config: OrgConfig, user_id: str) -> list[str]:
+    """What the configuration makes `user_id`: admin, a team's PM or member, on a roster,
+    a roster's escalation level."""
+    found = ["admin"] if user_id in config.admins else []
+    for team in config.teams:
+        if team.pm == user_id:
+            found.append(f"PM of {team.name}")
+        if user_id in team.members:
+            found.append(f"team {team.name}")
+    for roster in config.rosters:
+        if user_id in roster.members:
+            found.append(f"roster {roster.name}")
+        if user_id in roster.escalation.levels:
+            found.append(f"escalation of {roster.name}")
+    return found
 
 
 class Directory:

@@ -1,5 +1,6 @@
 """The loop around a `Shell`: prompt_toolkit with history and completion at a terminal,
-plain line reading (each line echoed as `> line`) when stdin is not one."""
+plain line reading when stdin is not one, each line echoed after the same prompt, so that
+a script's transcript reads as the session at a terminal would."""
 
 from __future__ import annotations
 
@@ -12,22 +13,39 @@ from bot.shell.session import Shell
 HISTORY = Path("~/.opsbot_shell_history")
 
 
+def prompt(shell: Shell) -> str:
+    return f"{shell.user_name(shell.user)}> "
+
+
 def banner(shell: Shell) -> list[str]:
+    """What the session is: new or resumed, where it is saved, who, where and when."""
+    db = str(shell.db_path)
+    where = shell.directory.where_channel(shell.channel)
+    resumed = shell.resumed
+    if resumed is None:
+        kept = f"A new workspace; it is saved in {db} and next to it after every command"
+        second = f"{kept} (`opsbot shell --resume` goes on from there)."
+    else:
+        count = resumed.message_count
+        second = (
+            f"Resumed the workspace saved in {db}: its {count} message{'s' if count != 1 else ''}"
+            ", the incidents and rosters' state, and its clock."
+        )
     return [
-        "opsbot shell — the whole bot, a stand-in Slack workspace, a clock of its own.",
-        f"database {shell.db_url.removeprefix('sqlite:///')}; "
-        f"you are @{shell.user_name(shell.user)} in #{shell.channel_name(shell.channel)}; "
+        "opsbot shell: the whole bot, a stand-in Slack workspace, a clock of its own.",
+        second,
+        f"You are @{shell.user_name(shell.user)} in {where}; "
         f"it is {shell.format_time(shell.now())}. `help` lists the commands.",
     ]
 
 
 def run_script(shell: Shell, stdin: TextIO, stdout: TextIO) -> None:
-    """Non-interactive: every line echoed, then what it did."""
+    """Non-interactive: every line echoed after the prompt, then what it did."""
     for raw in stdin:
         line = raw.rstrip("\n")
         if not line.strip():
             continue
-        print(f"> {line}", file=stdout)
+        print(f"{prompt(shell)}{line}", file=stdout)
         for out in shell.run(line):
             print(out, file=stdout)
         stdout.flush()
@@ -67,7 +85,7 @@ def run_interactive(
     )
     while not shell.done:
         try:
-            line = session.prompt(f"{shell.user_name(shell.user)}> ")
+            line = session.prompt(prompt(shell))
         except KeyboardInterrupt:
             continue
         except EOFError:

@@ -1,14 +1,16 @@
 """The shell's engine: the real bot (Bolt app, handlers, tick, SQLite store) behind a
 loopback HTTP server, the Web API stand-in as its workspace, a frozen clock moved on
 command, and what the bot posted since the last command. `Shell.run(line)` does one
-command (see commands.py) and returns the lines to print."""
+command (see commands.py) and returns the lines to print; after each the session is saved
+next to the database (saved.py), for `--resume`. Messages get the shell's time as their
+ts, as in Slack, so each shows when it was sent."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,11 +21,22 @@ from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
 from bot.db.migrate import upgrade
 from bot.settings import Settings
+from bot.shell.changes import ChangeFeed
 from bot.shell.commands import COMMANDS, HELP, dispatch
 from bot.shell.errors import ShellError
+from bot.shell.logs import ShellLog, unhandled_request
 from bot.shell.modal import ModalForm
 from bot.shell.moments import tick_moments
 from bot.shell.names import BOT_USER, Directory, populate_workspace
+from bot.shell.saved import (
+    SavedSession,
+    load,
+    log_path,
+    restore_workspace,
+    save,
+    start_afresh,
+    workspace_state,
+)
 from bot.shell.transcript import Button, Renderer
 from bot.slack_requests import Reply, SlackRequests
 from bot.standin import Message, SlackStandIn
@@ -32,17 +45,36 @@ from bot.web import HttpServer
 __all__ = ["COMMANDS", "HELP", "Shell", "ShellError"]
 
 MAX_WAIT = dt.timedelta(days=60)
+ACTED_FOR = dt.timedelta(hours=2)  # how long a command's moment matters to tick_moments
 _counter = itertools.count(1)
 
 
-class Shell:
-    """One shell session. Use as a context manager; `run(line)` does one command."""
+class Shell(ChangeFeed):
+    """One shell session. Use as a context manager; `run(line)` does one command.
 
-    def __init__(self, config: OrgConfig, db_path: str | Path, *, start: dt.datetime | None = None):
+    A new session starts from an empty database at `start` (default: now); with `resume`,
+    it goes on with the database, workspace and clock a session left at `db_path`
+    (`resumed` is then what was picked up; a new session starts when nothing was saved).
+    `opening` is what the bot did on its first tick, at the start."""
+
+    def __init__(
+        self,
+        config: OrgConfig,
+        db_path: str | Path,
+        *,
+        start: dt.datetime | None = None,
+        resume: bool = False,
+    ):
         self.config = config
-        self.db_url = f"sqlite:///{Path(db_path)}"
+        self.db_path = Path(db_path)
+        self.db_url = f"sqlite:///{self.db_path}"
         self.zone = ZoneInfo(config.timezone)
         self.start_time = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.resume = resume
+        self.resumed: SavedSession | None = None
+        self.opening: list[str] = []
+        self.log: ShellLog | None = None
+        self._ts_floor = 0.0  # new messages' ts come after every restored one
         self.secret = secrets.token_hex(16)
         self.done = False
         self.names: dict[str, str] = {}  # user id -> readable name
@@ -67,21 +99,35 @@ class Shell:
         self.close()
 
     def open(self) -> None:
-        self._freezer = freeze_time(self.start_time, tick=False)
+        self.resumed = load(self.db_path) if self.resume else None
+        if self.resumed is None:
+            start_afresh(self.db_path)
+        self._freezer = freeze_time(
+            self.resumed.clock if self.resumed else self.start_time, tick=False
+        )
         self.clock = self._freezer.start()
         try:
-            self._open()
+            self._open(self.resumed)
         except BaseException:
             self.close()
             raise
 
-    def _open(self) -> None:
-        standin = self.standin = SlackStandIn(bot_user_id=BOT_USER).start()
+    def _open(self, saved: SavedSession | None) -> None:
+        standin = self.standin = SlackStandIn(
+            bot_user_id=BOT_USER, ts_clock=lambda: max(time.time(), self._ts_floor)
+        )
+        if saved is not None:
+            self._ts_floor = restore_workspace(standin.workspace, saved.workspace) + 0.001
+        standin.start()
         self.names = populate_workspace(standin, self.config)
         self.directory = Directory(standin.workspace, self.names)
-        self.channel = standin.workspace.channel_named("general").id  # type: ignore[union-attr]
+        self.render = Renderer(self.user_name, self.channel_name, self.zone, self.now)
+        general = standin.workspace.channel_named("general").id  # type: ignore[union-attr]
         members = [u for u in self.names if u != BOT_USER]
         self.user = (self.config.admins or members)[0]
+        self.channel = general
+        if saved is not None:
+            self._pick_up(saved)
         upgrade(self.db_url)
         settings = Settings(
             _env_file=None,
@@ -96,8 +142,43 @@ class Shell:
         self.requests = SlackRequests(
             f"http://127.0.0.1:{self.http.port}", self.secret, compose=standin.compose
         )
-        self.render = Renderer(self.user_name, self.channel_name)
+        hide = unhandled_request(self.bot.bolt.logger)
+        self.log = ShellLog(log_path(self.db_path), append=saved is not None, hide=hide)
+        self.log.attach()
         self._mark_seen()
+        self.bot.tick()  # the bot starts as a server does: whatever is due now
+        self.opening = self.changes() + self.log.drain()
+        self.save()
+
+    def _pick_up(self, saved: SavedSession) -> None:
+        """Who and where you were, the buttons last shown and the open modal."""
+        if saved.user in self.ws.users:
+            self.user = saved.user
+        if saved.channel in self.ws.channels:
+            self.channel = saved.channel
+        self._acted = list(saved.acted)
+        self.buttons = list(saved.buttons)
+        if saved.modal is not None:
+            self.modal = ModalForm(saved.modal["view"], self.render)
+            self.modal.filled = saved.modal["filled"]
+
+    def save(self) -> None:
+        """Save the session next to the database (see saved.py)."""
+        now = self.now()
+        self._acted = [moment for moment in self._acted if moment > now - ACTED_FOR]
+        modal = self.modal
+        save(
+            self.db_path,
+            SavedSession(
+                clock=now,
+                user=self.user,
+                channel=self.channel,
+                acted=self._acted,
+                buttons=self.buttons,
+                modal=None if modal is None else {"view": modal.view, "filled": modal.filled},
+                workspace=workspace_state(self.ws),
+            ),
+        )
 
     def close(self) -> None:
         if self.http is not None:
@@ -110,6 +191,9 @@ class Shell:
         if self.standin is not None:
             self.standin.stop()
             self.standin = None
+        if self.log is not None:
+            self.log.detach()
+            self.log = None
         if self._freezer is not None:
             self._freezer.stop()
             self._freezer = None
@@ -138,11 +222,15 @@ class Shell:
         if not line or line.startswith("#"):
             return []
         try:
-            return dispatch(self, line)
+            lines = dispatch(self, line)
         except ShellError as exc:
-            return [f"error: {exc}"]
+            lines = [f"error: {exc}"]
         except Exception as exc:  # noqa: BLE001 - the shell keeps going, one line per failure
-            return [f"error: {type(exc).__name__}: {exc}"]
+            lines = [f"error: {type(exc).__name__}: {exc}"]
+        assert self.log is not None
+        lines += self.log.drain()
+        self.save()
+        return lines
 
     # -- what reaches the bot --------------------------------------------------------------
 
@@ -154,9 +242,9 @@ class Shell:
         )
         self._acted.append(self.now())
         reply = self.requests.command(command, text, user=self.user, channel=self.channel)
-        if reply.status == 404:
+        if reply.status == 404:  # Bolt: no listener for it
             self.settle()
-            raise ShellError(f"the bot has no {command} command (try /incident, /standby, /lol)")
+            raise ShellError(f"{command} is not an opsbot command (try /incident, /standby, /lol)")
         return self.reply_lines(reply) + self.changes()
 
     def click(self, button: Button) -> list[str]:
@@ -225,18 +313,6 @@ class Shell:
             return []
         return self.show([(self._only_you(body), False, "")])
 
-    def _only_you(self, body: dict[str, Any]) -> Message:
-        """A reply only the current user sees (an ack's body or a response_url post)."""
-        message = Message(
-            channel=self.channel,
-            ts="0",
-            text=str(body.get("text") or ""),
-            blocks=body.get("blocks") or [],
-            bot_id="B",
-        )
-        message.ephemeral_user = self.user
-        return message
-
     # -- time ------------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
@@ -262,87 +338,3 @@ class Shell:
             self.clock.move_to(target)
             self.bot.tick()
         return [f"⏱  {self.format_time(target)}", *self.changes()]
-
-    # -- what changed ----------------------------------------------------------------------
-
-    def settle(self) -> None:
-        assert self.bot is not None
-        if not self.bot.wait_idle(timeout=30):
-            raise ShellError("the bot is still busy after 30 s")
-
-    @staticmethod
-    def _signature(message: Message) -> tuple[Any, ...]:
-        reactions = tuple(sorted((k, len(v)) for k, v in message.reactions.items()))
-        return (message.edited_ts, reactions)
-
-    def _mark_seen(self) -> None:
-        with self.ws.lock:
-            self._seen = {(m.channel, m.ts): self._signature(m) for m in self.ws.message_log}
-            self._responses_seen = len(self.ws.response_log)
-        assert self.standin is not None
-        self._calls_seen = len(self.standin.calls)
-
-    def changes(self) -> list[str]:
-        """Everything the bot posted, edited, deleted, answered or opened since last time."""
-        self.settle()
-        assert self.standin is not None
-        ws = self.ws
-        shown: list[tuple[Message, bool, str]] = []
-        lines: list[str] = []
-        with ws.lock:
-            current = [copy.deepcopy(m) for m in ws.message_log]
-            responses = ws.response_log[self._responses_seen :]
-            contexts = {f"{ws.base_url}/response/{t}": c for t, c in ws.response_urls.items()}
-        keys = set()
-        for message in current:
-            key = (message.channel, message.ts)
-            keys.add(key)
-            before = self._seen.get(key)
-            indent = "    ↳ " if message.is_reply else ""
-            if before is None:
-                shown.append((message, False, indent))
-            elif before[0] != message.edited_ts:
-                shown.append((message, True, indent))
-            elif before[1] != self._signature(message)[1]:
-                reacted = " ".join(f":{name}:" for name in message.reactions)
-                first = self.render.body(message, [])[0][:60]
-                lines.append(
-                    f"{self.where(message)}  reactions now {reacted or 'none'} on: {first}"
-                )
-        gone = [key for key in self._seen if key not in keys]
-        lines += [f"#{self.channel_name(channel)}  (a message was deleted)" for channel, _ in gone]
-        for url, body in responses:
-            context = contexts.get(url) or {}
-            if context.get("channel") in ws.channels:
-                continue  # it landed in the workspace and shows as a message
-            shown.append((self._only_you(body), False, ""))
-        out = lines + self.show(shown)
-        for call in self.standin.calls[self._calls_seen :]:
-            view = (call.response or {}).get("view")
-            if not call.ok or not isinstance(view, dict):
-                continue
-            if call.method in ("views.open", "views.push"):
-                self.modal = ModalForm(view, self.render)
-                out += self.modal.lines(self.channel)
-            elif (
-                call.method == "views.update"
-                and self.modal
-                and self.modal.view
-                and view.get("id") == self.modal.view.get("id")
-            ):
-                self.modal.view = view
-                out += ["(the modal changed)", *self.modal.lines(self.channel)]
-        self._mark_seen()
-        return out
-
-    def show(self, shown: list[tuple[Message, bool, str]]) -> list[str]:
-        """`(message, edited, indent)` as transcript lines; their buttons become `click`'s."""
-        buttons: list[Button] = []
-        lines: list[str] = []
-        for message, edited, indent in shown:
-            lines += self.render.message(
-                message, self.where(message), buttons, edited=edited, indent=indent
-            )
-        if buttons:
-            self.buttons = buttons
-        return lines

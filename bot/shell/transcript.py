@@ -1,48 +1,22 @@
 """What the bot posts, as readable text: Slack mrkdwn and Block Kit turned into terminal
-lines, with buttons numbered so that `click N` can press them."""
+lines, each message headed by the time it was sent (in the organisation's zone), with
+buttons numbered so that `click N` can press them."""
 
 from __future__ import annotations
 
-import html
-import re
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.shell.dates import date_renderer
+from bot.shell.mrkdwn import readable
 from bot.standin import Message
 
 Block = dict[str, Any]
 
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_CHANNEL = re.compile(r"<#([CDG][A-Z0-9]+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
-_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
-_EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
-EMOJI = {
-    "rotating_light": "🚨",
-    "red_circle": "🔴",
-    "large_orange_circle": "🟠",
-    "large_yellow_circle": "🟡",
-    "large_blue_circle": "🔵",
-    "white_check_mark": "✅",
-    "heavy_check_mark": "✔",
-    "memo": "📝",
-    "warning": "⚠",
-    "bell": "🔔",
-    "calendar": "📅",
-    "pager": "📟",
-    "hourglass": "⌛",
-    "x": "❌",
-    "eyes": "👀",
-    "loudspeaker": "📢",
-    "arrows_counterclockwise": "🔄",
-    "page_facing_up": "📄",
-    "loop": "➿",
-    "clipboard": "📋",
-    "raising_hand": "🙋",
-    "sos": "🆘",
-}
-_LINK = re.compile(r"<([^<>|@#!][^<>|]*)(?:\|([^>]*))?>")
+FILE_LINES = 200  # of an uploaded file's text shown by `read`
 
 
 @dataclass
@@ -67,25 +41,43 @@ def size_text(size: int) -> str:
 
 
 class Renderer:
-    """Turns messages into lines; `user_name(id)` and `channel_name(id)` name things."""
+    """Turns messages into lines; `user_name(id)` and `channel_name(id)` name things, times
+    are shown in `zone` to a reader whose clock says `now()`."""
 
-    def __init__(self, user_name: Callable[[str], str], channel_name: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        user_name: Callable[[str], str],
+        channel_name: Callable[[str], str],
+        zone: ZoneInfo,
+        now: Callable[[], dt.datetime],
+    ) -> None:
         self.user_name = user_name
         self.channel_name = channel_name
+        self.zone = zone
+        self.now = now
+        # the moment date tokens are read at (`today`, `3 hours ago`): now, or while a
+        # message is drawn, the moment it is shown at (see `message`)
+        self.reading_at: dt.datetime | None = None
+        self.date = date_renderer(zone, lambda: self.reading_at or self.now())
 
     # -- text ------------------------------------------------------------------------------
 
     def text(self, value: str) -> str:
-        """Slack mrkdwn made readable: mentions, channels, links and entities."""
-        value = _USER.sub(lambda m: "@" + (m.group(2) or self.user_name(m.group(1))), value)
-        value = _CHANNEL.sub(lambda m: "#" + (m.group(2) or self.channel_name(m.group(1))), value)
-        value = _SPECIAL.sub(lambda m: "@" + m.group(1), value)
-        value = _DATE.sub(lambda m: m.group(1), value)
-        value = _LINK.sub(
-            lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), value
+        """Slack mrkdwn as a reader sees it: mentions, channels, links, dates and emoji."""
+        return readable(
+            value, user_name=self.user_name, channel_name=self.channel_name, date=self.date
         )
-        value = _EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), value)
-        return html.unescape(value)
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.zone)
+
+    def sent_at(self, message: Message, *, edited: bool = False) -> dt.datetime:
+        """When `message` was sent (its ts; `edited`: when it was last edited); a reply
+        that is not in the workspace (ts "0") was sent now."""
+        ts = message.edited_ts if edited and message.edited_ts else message.ts
+        if ts == "0":
+            return self.now()
+        return dt.datetime.fromtimestamp(float(ts), dt.UTC)
 
     # -- blocks ----------------------------------------------------------------------------
 
@@ -145,8 +137,11 @@ class Renderer:
 
     # -- messages --------------------------------------------------------------------------
 
-    def body(self, message: Message, buttons: list[Button]) -> list[str]:
-        """The message's content lines (blocks when it has them, else its text)."""
+    def body(
+        self, message: Message, buttons: list[Button], *, file_text: bool = False
+    ) -> list[str]:
+        """The message's content lines (blocks when it has them, else its text); with
+        `file_text`, the text of its uploaded files too."""
         lines = self.blocks(message.blocks, message, buttons) if message.blocks else []
         if not lines and message.text:
             lines = self.text(message.text).splitlines()
@@ -159,6 +154,8 @@ class Renderer:
         for file in message.files:
             name = file.get("name") or file.get("title") or "file"
             lines.append(f"📎 {name} ({size_text(int(file.get('size') or 0))})")
+            if file_text:
+                lines += file_lines(file)
         return lines or [""]
 
     def message(
@@ -167,14 +164,34 @@ class Renderer:
         where: str,
         buttons: list[Button],
         *,
+        when: dt.datetime,
+        read_at: dt.datetime | None = None,
         edited: bool = False,
         indent: str = "",
+        file_text: bool = False,
     ) -> list[str]:
+        """`HH:MM where  author: text` (`when` it was sent or edited), then the rest of the
+        message indented; its date tokens as read at `read_at` (default: now)."""
         author = "opsbot" if message.bot_id or not message.user else self.user_name(message.user)
-        head = f"{indent}{where}  {'(edited) ' if edited else ''}{author}: "
-        body = self.body(message, buttons)
+        edit = "(edited) " if edited else ""
+        head = f"{indent}{self.local(when):%H:%M} {where}  {edit}{author}: "
+        self.reading_at = read_at
+        try:
+            body = self.body(message, buttons, file_text=file_text)
+        finally:
+            self.reading_at = None
         pad = indent + "    "
         return [head + body[0], *(pad + line for line in body[1:])]
+
+
+def file_lines(file: dict[str, Any]) -> list[str]:
+    """An uploaded file's text, boxed, at most `FILE_LINES` lines of it."""
+    text = str(file.get("content") or "")
+    lines = text.splitlines()
+    shown = ["│ " + line if line else "│" for line in lines[:FILE_LINES]]
+    if len(lines) > FILE_LINES:
+        shown.append(f"│ … {len(lines) - FILE_LINES} more lines")
+    return [*shown, "└"] if shown else []
 
 
 def _rich_text(block: Block) -> str:
