@@ -213,3 +213,24 @@ class SlackRequests:
                 "view": view,
             }
         )
+
+    def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> str:
+        """The Events API's `event_callback` body for `event`."""
+        now = time.time()
+        return json.dumps(
+            {
+                "token": "unused",
+                "type": "event_callback",
+                "team_id": self.team_id,
+                "api_app_id": "A0OPSBOT0",
+                "event": {"event_ts": f"{now:.6f}", **event},
+                "event_id": event_id or f"Ev{next(_counter):08d}",
+                "event_time": int(now),
+                "authorizations": [{"team_id": self.team_id, "user_id": "U0OPSBOT0"}],
+            }
+        )
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **headers: str) -> Reply:
+        """Send an Events API event, e.g. `{"type": "app_home_opened", "user": U, ...}`;
+        `X-Slack-Retry-Num` / `X-Slack-Retry-Reason` headers make it a redelivery."""
+        return self.post(self.event_body(event, event_id=event_id), "application/json", headers)

@@ -5,9 +5,7 @@ to. The ack comes back as the same `Reply`, so one assertion fits either transpo
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,8 +16,6 @@ from bot.standin.composer import encode
 from bot.standin.socket_messages import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
 
 NOT_ACKNOWLEDGED = 504  # Reply.status when no ack came: Slack tells the person it timed out
-
-_events = itertools.count(1)
 
 
 def envelope_of(body: str, content_type: str) -> tuple[str, dict[str, Any]]:
@@ -43,7 +39,7 @@ def reply_of(ack: Ack | None) -> Reply:
 
 
 class SocketModeRequests(SlackRequests):
-    """`SlackRequests` (`command`, `click`, `submit_view`, `interaction`) and `event`, each
+    """`SlackRequests` (`command`, `click`, `submit_view`, `interaction`, `event`), each
     delivered over the stand-in's Socket Mode link and answered by the app's ack.
 
     The app must be connected (e.g. slack_bolt's `SocketModeHandler` with
@@ -80,23 +76,3 @@ class SocketModeRequests(SlackRequests):
             kind, payload, timeout=timeout, retry_attempt=attempt, retry_reason=reason
         )
         return reply_of(ack)
-
-    def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> str:
-        """The Events API's `event_callback` body for `event`."""
-        now = time.time()
-        return json.dumps(
-            {
-                "token": "unused",
-                "type": "event_callback",
-                "team_id": self.team_id,
-                "api_app_id": "A0OPSBOT0",
-                "event": {"event_ts": f"{now:.6f}", **event},
-                "event_id": event_id or f"Ev{next(_events):08d}",
-                "event_time": int(now),
-                "authorizations": [{"team_id": self.team_id, "user_id": "U0OPSBOT0"}],
-            }
-        )
-
-    def event(self, event: dict[str, Any], *, event_id: str | None = None, **headers: str) -> Reply:
-        """Deliver an Events API event, e.g. `{"type": "app_home_opened", "user": U, ...}`."""
-        return self.post(self.event_body(event, event_id=event_id), "application/json", headers)

@@ -3,26 +3,11 @@ otherwise, and disables a subscription that keeps failing."""
 
 from __future__ import annotations
 
-import json
-import time
-
 from tests.conftest import ALICE, GENERAL
 
 
 def send_event(slack, event: dict) -> object:
-    body = json.dumps(
-        {
-            "token": "unused",
-            "type": "event_callback",
-            "team_id": slack.requests.team_id,
-            "api_app_id": "A0OPSBOT0",
-            "event": {**event, "event_ts": f"{time.time():.6f}"},
-            "event_id": "Ev0UNHANDLED",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": slack.requests.team_id, "user_id": "U0OPSBOT0"}],
-        }
-    )
-    reply = slack.requests.post(body, "application/json")
+    reply = slack.requests.event(event)
     assert slack.bot.wait_idle(timeout=30)
     return reply
 
