@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from freezegun import freeze_time
 
-from tests.conftest import ADMIN, CAROL
+from tests.conftest import ADMIN, BOB, CAROL
 
 JST = dt.timezone(dt.timedelta(hours=9))
 UTC = dt.UTC
@@ -68,3 +68,20 @@ def test_today_in_a_swap_is_the_rosters_date(slack, bot, standin, clock):
 def on_now(bot, roster):
     now = dt.datetime.now(UTC)
     return bot.standby.shifts(roster, now, now + dt.timedelta(seconds=1))
+
+
+def test_a_swap_of_the_window_open_now_pings_the_new_person_at_once_not_late(
+    slack, bot, standin, clock
+):
+    """At 07:45 Carol hands her open 07:30 window to Bob: Bob hears at once, not a tick later
+    with "Sent late: this was due at 07:30"."""
+    clock.move_to(dt.datetime(2026, 11, 24, 7, 30, tzinfo=JST))
+    bot.tick()
+    clock.move_to(dt.datetime(2026, 11, 24, 7, 45, tzinfo=JST))
+    reply = answer(slack, standin, "swap @bob today platform", CAROL)
+    assert reply.startswith(f"Swapped: <@{BOB}> takes your 2026-11-24 shift(s)")
+    [ping] = [m for m in standin.messages(BOB) if "You are on standby" in m.text]
+    assert "Sent late" not in ping.visible_text
+    clock.move_to(dt.datetime(2026, 11, 24, 7, 50, tzinfo=JST))
+    bot.tick()
+    assert len([m for m in standin.messages(BOB) if "You are on standby" in m.text]) == 1

@@ -63,15 +63,16 @@ def post_ended(roster: Roster, shift: Shift) -> Due:
     )
 
 
-def ping(roster: Roster, shift: Shift, user: str) -> Due:
-    """A DM to a person on standby when their part of the window begins."""
+def ping(roster: Roster, shift: Shift, user: str, due_at: dt.datetime | None = None) -> Due:
+    """A DM to a person on standby when their part of the window begins (or ``due_at``:
+    when a swap or override puts them on a window already open)."""
     return Due.rendered(
         f"standby:{shift.key}:ping:{user}",
         "standby_ping",
         "standby.ping",
         _args(roster, shift.key, user=user),
         to=user,
-        due_at=shift.starts_at,
+        due_at=due_at or shift.starts_at,
         expires_at=shift.ends_at,
     )
 

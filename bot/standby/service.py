@@ -200,6 +200,7 @@ class StandbyService:
                 )
             )
             keys = self._refresh_posts(session, roster, covered)
+            keys += self._ping_now_on(session, roster, now)
         return Change(
             f"<@{user}> covers {roster.name} for {len(covered)} shift(s) in that span.", keys
         )
@@ -245,6 +246,7 @@ class StandbyService:
                     )
                 )
             keys = self._refresh_posts(session, roster, mine + theirs)
+            keys += self._ping_now_on(session, roster, now)
         return Change(
             f"Swapped: <@{other}> takes your {day.isoformat()} shift(s), you take theirs.", keys
         )
@@ -261,6 +263,18 @@ class StandbyService:
             ):
                 return shift
         return None
+
+    def _ping_now_on(self, session: Session, roster: Roster, now: dt.datetime) -> list[str]:
+        """Ping, at once, whoever a change puts on standby in the window open now: the tick
+        would ping them a little later, marked late. Someone pinged for it already is not
+        pinged again (the ledger's key is per window and person)."""
+        session.flush()
+        overrides, swaps = self._changes(session, roster.id)
+        current = on_standby(roster, self.zone(roster), now, overrides, swaps)
+        if current is None:
+            return []
+        dues = [out.ping(roster, current, person, due_at=now) for person in current.people]
+        return [due.key for due in dues if Ledger.enqueue(session, due)]
 
     def _refresh_posts(self, session: Session, roster: Roster, changed: list[Shift]) -> list[str]:
         """Edit the roster posts of windows already announced, so they show the change."""
