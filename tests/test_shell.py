@@ -24,7 +24,7 @@ def transcript(monkeypatch, capsys, tmp_path) -> list[str]:
 
 def test_a_scripted_week_reads_like_slack(transcript):
     lines = transcript
-    assert lines[1].startswith("A new workspace; it is saved in ")
+    assert lines[1].startswith("A new workspace, saved in ")
     assert lines[2] == (
         "You are @admin in #general; it is Mon 23 Nov 2026 09:00 JST (Asia/Tokyo). "
         "`help` lists the commands."

@@ -23,13 +23,12 @@ def banner(shell: Shell) -> list[str]:
     where = shell.directory.where_channel(shell.channel)
     resumed = shell.resumed
     if resumed is None:
-        kept = f"A new workspace; it is saved in {db} and next to it after every command"
-        second = f"{kept} (`opsbot shell --resume` goes on from there)."
+        second = f"A new workspace, saved in {db}; `opsbot shell --resume` goes on with it."
     else:
         count = resumed.message_count
         second = (
-            f"Resumed the workspace saved in {db}: its {count} message{'s' if count != 1 else ''}"
-            ", the incidents and rosters' state, and its clock."
+            f"Resumed the workspace in {db} as it was left: "
+            f"{count} message{'s' if count != 1 else ''}, incidents, rosters and clock."
         )
     return [
         "opsbot shell: the whole bot, a stand-in Slack workspace, a clock of its own.",
