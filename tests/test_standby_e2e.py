@@ -105,7 +105,9 @@ def test_override_splits_the_window_and_pings_the_cover_when_their_part_begins(
     reply = slack.command(
         "override @bob 2026-11-24 08:30 09:30 platform", user=ADMIN, command="/standby"
     )
-    assert "covers Platform standby" in reply.text
+    assert standin.shown(reply.text, reader=ADMIN).text == (
+        "@bob covers Platform standby from today 08:30 to today 09:30: 1 shift in that span."
+    )
 
     at(clock, jst(24, 7, 30))
     bot.tick()
@@ -122,7 +124,10 @@ def test_override_splits_the_window_and_pings_the_cover_when_their_part_begins(
 
 def test_swap_gives_the_window_to_the_other_person(slack, bot, standin, clock):
     reply = slack.command("swap @alice 2026-11-24", user=CAROL, command="/standby")
-    assert "Swapped" in reply.text
+    assert standin.shown(reply.text, reader=CAROL).text == (
+        "Swapped: @alice takes your 2026-11-24 shift(s) (today 07:30–09:30), "
+        "you take theirs (today 19:00–22:00)."
+    )
 
     at(clock, jst(24, 7, 30))
     bot.tick()

@@ -60,7 +60,10 @@ def test_today_in_a_swap_is_the_rosters_date(slack, bot, standin, clock):
     name = standin.workspace.users[other]["name"]
 
     reply = answer(slack, standin, f"swap @{name} today mobile", open_now.primary)
-    assert reply == f"Swapped: <@{other}> takes your 2026-11-27 shift(s), you take theirs."
+    seen = standin.shown(reply, reader=open_now.primary).text  # a reader in Tokyo
+    assert seen.startswith(
+        f"Swapped: @{name} takes your 2026-11-27 shift(s) (today 07:00–11:00), you take theirs ("
+    )
     [after] = on_now(bot, mobile)
     assert other in after.people and open_now.primary not in after.people
 

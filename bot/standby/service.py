@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock
+from bot import clock, timefmt
 from bot.change import Change
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
@@ -55,6 +55,10 @@ class RosterNow:
     roster: Roster
     current: Shift | None
     upcoming: Shift | None
+
+
+def _count(shifts: list[Shift]) -> str:
+    return "1 shift" if len(shifts) == 1 else f"{len(shifts)} shifts"
 
 
 def on_shift(shift: Shift, user: str) -> bool:
@@ -202,7 +206,9 @@ class StandbyService:
             keys = self._refresh_posts(session, roster, covered)
             keys += self._ping_now_on(session, roster, now)
         return Change(
-            f"<@{user}> covers {roster.name} for {len(covered)} shift(s) in that span.", keys
+            f"<@{user}> covers {roster.name} from {self._when(starts_at)} to "
+            f"{self._when(ends_at)}: {_count(covered)} in that span.",
+            keys,
         )
 
     def swap(self, actor: str, roster: Roster, other: str, day: dt.date) -> Change:
@@ -248,8 +254,19 @@ class StandbyService:
             keys = self._refresh_posts(session, roster, mine + theirs)
             keys += self._ping_now_on(session, roster, now)
         return Change(
-            f"Swapped: <@{other}> takes your {day.isoformat()} shift(s), you take theirs.", keys
+            f"Swapped: <@{other}> takes your {day.isoformat()} shift(s) ({self._spans(mine)}), "
+            f"you take theirs ({self._spans(theirs)}).",
+            keys,
         )
+
+    def _when(self, moment: dt.datetime) -> str:
+        """A moment for the reply to one person, before their time zone is known: a date
+        token (their zone), with the organisation's zone in the fallback."""
+        return timefmt.token(moment, timefmt.org_zone(self.config))
+
+    def _spans(self, changed: list[Shift]) -> str:
+        zone = timefmt.org_zone(self.config)
+        return ", ".join(timefmt.token_span(s.starts_at, s.ends_at, zone) for s in changed)
 
     def _next_for(
         self, roster: Roster, user: str, after: dt.datetime, exclude: set[str], avoid: str
