@@ -93,6 +93,12 @@ def test_a_scripted_week_reads_like_slack(transcript):
         line.startswith("19:00 DM → @bob  opsbot: 🚨 You are on standby") and "today 19:00" in line
         for line in window
     )
+    # posted at 19:00, shown as it is now: since edited when the window ended
+    ended = (
+        "19:00 #standby-platform  (edited 22:00) opsbot: ⚪ *Platform standby*: the standby "
+        "window today 19:00–22:00 has ended."
+    )
+    assert ended in window
     tuesday = window.index("── Tue 24 Nov 2026 ──")
     post = window.index(
         "07:30 #standby-platform  opsbot: 🟢 *Platform standby* is on standby: today 07:30–09:30"
@@ -123,6 +129,7 @@ def test_channels_read_users_help_and_mistakes_are_one_line(monkeypatch, capsys,
         [
             "help",
             "as @nobody",
+            "as @opsbot",
             "as",
             "in #incidents",
             "/incident declare sev3 Search is flaky",
@@ -142,6 +149,7 @@ def test_channels_read_users_help_and_mistakes_are_one_line(monkeypatch, capsys,
     lines = run_shell(monkeypatch, capsys, script, "--db", db, "--start", "2026-11-23 11:00")
     assert "quit / exit         leave (so does end of input)" in section(lines, "help")
     assert section(lines, "as @nobody")[0].startswith("error: no user @nobody; users:")
+    assert section(lines, "as @opsbot") == ["error: @opsbot is a bot; act as a person (`users`)"]
     assert section(lines, "as") == ["you are @admin (U0ADMIN01)"]
     assert section(lines, "in #incidents") == ["slash commands go to #incidents"]
     channels = section(lines, "channels")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +49,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     except ShellError as exc:
         print(f"opsbot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `opsbot shell < script | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
     return 0
 
 

@@ -85,7 +85,10 @@ def cmd_quit(shell: Shell, _rest: str) -> list[str]:
 
 def cmd_as(shell: Shell, rest: str) -> list[str]:
     if rest:
-        shell.user = shell.directory.find_user(rest)
+        user = shell.directory.find_user(rest)
+        if shell.ws.users[user].get("is_bot"):
+            raise ShellError(f"@{shell.user_name(user)} is a bot; act as a person (`users`)")
+        shell.user = user
     return [f"you are @{shell.user_name(shell.user)} ({shell.user})"]
 
 

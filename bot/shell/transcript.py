@@ -170,10 +170,16 @@ class Renderer:
         indent: str = "",
         file_text: bool = False,
     ) -> list[str]:
-        """`HH:MM where  author: text` (`when` it was sent or edited), then the rest of the
-        message indented; its date tokens as read at `read_at` (default: now)."""
+        """`HH:MM where  author: text` (`when` it was sent or edited; `(edited)` when it
+        shows an edit, `(edited HH:MM)` when it was edited after `when`), then the rest of
+        the message indented; its date tokens as read at `read_at` (default: now)."""
         author = "opsbot" if message.bot_id or not message.user else self.user_name(message.user)
         edit = "(edited) " if edited else ""
+        last_edit = self.sent_at(message, edited=True)
+        if message.edited_ts and self.local(last_edit) > self.local(when):
+            # shown as it is now, edited since `when`
+            day = "" if self.local(last_edit).date() == self.local(when).date() else "%a "
+            edit = f"(edited {self.local(last_edit).strftime(day + '%H:%M')}) "
         head = f"{indent}{self.local(when):%H:%M} {where}  {edit}{author}: "
         self.reading_at = read_at
         try:
