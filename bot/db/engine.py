@@ -1,7 +1,16 @@
 """Engine and sessions. SQLite runs in WAL mode with a busy timeout. Writing transactions
 (`Database.session`) start with BEGIN IMMEDIATE, so two processes writing the same file wait
 for each other instead of failing on a stale snapshot; reading ones (`Database.read`) start
-deferred and never take the write lock (WAL lets them read beside a writer)."""
+deferred and never take the write lock (WAL lets them read beside a writer).
+
+PostgreSQL connections are checked with a ping when taken from the pool (SQLAlchemy's
+`pool_pre_ping`), so connections that died while the database was away are replaced, not
+handed to the next request; connecting gives up after `CONNECT_TIMEOUT` seconds and
+waiting for a free pooled connection after `POOL_TIMEOUT`, so that a database that is gone
+(refused, or a host that drops packets) fails a request within Slack's 3 seconds instead of
+holding it; and TCP keepalives and a user timeout end connections whose peer vanished mid-
+conversation, so that no thread waits on one for ever. See bot/db/outage.py for how such
+failures are told from others."""
 
 from __future__ import annotations
 
@@ -18,10 +27,28 @@ from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "opsbot_read_only"
 
+CONNECT_TIMEOUT = 2  # seconds; the least libpq and psycopg accept
+POOL_TIMEOUT = 2.0  # seconds a request waits for a pooled connection when all are in use
+# libpq connection parameters (a DATABASE_URL that sets one wins): a connection whose peer
+# vanished ends after about 25 s idle (keepalives) or 20 s with data unacknowledged.
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,
+}
+
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name().startswith(
+            "psycopg"
+        ):  # libpq's parameters: psycopg (3) and psycopg2
+            connect_args = {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in parsed.query}
+            kwargs = {"connect_args": connect_args, "pool_timeout": POOL_TIMEOUT, **kwargs}
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(
         url,

@@ -19,6 +19,10 @@ that fails after the client's retries stays pending, with a log line, and is tri
 on the next tick, then with a growing backoff. One that Slack still rate-limits after the
 client's retries uses no attempt: it is tried again once Retry-After has passed, in the
 same tick when the budget allows.
+
+When the database goes away between a send and its record, the outcome (and the leases of
+the batch's deliveries not yet started) is kept in memory and written first thing once the
+database answers again, before anything is claimed (bot/ledger/unwritten.py).
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ex
 
 from bot import clock
 from bot.db.engine import Database
+from bot.db.outage import reason, unreachable
 from bot.db.upsert import insert_if_absent
 from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
+from bot.ledger.unwritten import Unwritten
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +157,7 @@ class Ledger:
         self.owner = owner or f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
         self.budget = budget
+        self.unwritten = Unwritten(self._write)  # outcomes kept while the database was away
 
     # -- writing -----------------------------------------------------------------
     @staticmethod
@@ -178,6 +185,7 @@ class Ledger:
         """Send what is due now (one tick's work): claim `limit` at a time, until nothing due
         is left or `budget` seconds have gone. What fails or must wait for another delivery
         is left to a later tick; what Slack rate-limits is tried again after Retry-After."""
+        self.unwritten.write()
         report = Report()
         deadline = clock.real_monotonic() + self.budget
         held: set[int] = set()  # failed or deferred in this call: a later tick tries them
@@ -228,6 +236,7 @@ class Ledger:
         ids = list(ids)
         if not ids:
             return Report()
+        self.unwritten.write()
         token, claimed = self._claim(ids)
         order = {delivery_id: n for n, delivery_id in enumerate(ids)}
         return self._deliver_batch(sorted(claimed, key=lambda d: order[d.id]), token)
@@ -246,7 +255,12 @@ class Ledger:
             if clock.real_monotonic() >= stop:
                 self._release([d.id for d in claimed[n:]], token)
                 break
-            self._deliver_one(delivery, token, report)
+            try:
+                self._deliver_one(delivery, token, report)
+            except Exception as error:
+                if unreachable(error):  # give the rest back once the database is back
+                    self.unwritten.keep([(d.id, token, {}) for d in claimed[n + 1 :]])
+                raise
         return report
 
     def _claim(
@@ -298,13 +312,28 @@ class Ledger:
                 .execution_options(synchronize_session=False)
             )
 
+    def _finish(self, delivery_id: int, token: str, **values: Any) -> None:
+        """Record an attempt's outcome and release the lease; when the database cannot be
+        reached, keep it to be written once it can (bot/ledger/unwritten.py), and raise."""
+        try:
+            self._write(delivery_id, token, **values)
+        except Exception as error:
+            if unreachable(error):
+                log.warning(
+                    "delivery %d: its outcome is kept until the database is back (%s)",
+                    delivery_id,
+                    reason(error),
+                )
+                self.unwritten.keep([(delivery_id, token, values)])
+            raise
+
     @retry(
         retry=retry_if_exception_type(OperationalError),
         stop=stop_after_attempt(6),
         wait=wait_exponential_jitter(multiplier=0.05, max=2),
         reraise=True,
     )
-    def _finish(self, delivery_id: int, token: str, **values: Any) -> None:
+    def _write(self, delivery_id: int, token: str, **values: Any) -> None:
         """Record an attempt's outcome and release the lease. Retried when the database is
         briefly locked: after a send, losing this write would mean sending again."""
         with self.db.session(background=True) as session:
