@@ -137,6 +137,7 @@ def test_channels_read_users_help_and_mistakes_are_one_line(monkeypatch, capsys,
             "read #inc-1-search-is-flaky",
             "read",
             "users",
+            "home",
             "/nope",
             "/incident frobnicate",
             "fill 1 x",
@@ -170,6 +171,11 @@ def test_channels_read_users_help_and_mistakes_are_one_line(monkeypatch, capsys,
     assert "@alice  U0ALICE01  Asia/Tokyo       team Payments, roster Platform standby" in users
     assert "@lead   U0LEAD001  Asia/Tokyo       escalation of Platform standby" in users
     assert "@pmpay  U0PMPAY01  Asia/Tokyo       PM of Payments" in users
+
+    home = section(lines, "home")
+    assert home[0] == "┌ App Home of @admin" and home[-1] == "└"
+    assert "│ *🚨 Your open incidents*" in home
+    assert any(line.startswith("│ • 🟡 *INC-1* · sev3 · Search is flaky") for line in home)
 
     nope = section(lines, "/nope")
     assert len(nope) == 1 and "/nope" in nope[0]

@@ -32,6 +32,7 @@ COMMANDS = [
     "channels",
     "read",
     "users",
+    "home",
     "wait",
     "at",
     "now",
@@ -52,6 +53,7 @@ submit / cancel     submit or drop the open modal
 channels            the channels and how many messages each holds
 read #CHANNEL       the whole channel with its threads and files (`read @USER`: the bot's DM)
 users               the people: name, id, time zone, teams and rosters
+home                your App Home tab (my shifts, my incidents, my team's update)
 wait 15m|2h|1d      move the clock forward; the bot's scheduler runs on the way
 at mon 07:30        move the clock to the next such time in the organisation's time zone
 at YYYY-MM-DD HH:MM ... or to that date and time
@@ -193,6 +195,10 @@ def cmd_read(shell: Shell, rest: str) -> list[str]:
     return shell.show(ordered, day_before=dt.date.min, file_text=True, as_sent=True)
 
 
+def cmd_home(shell: Shell, _rest: str) -> list[str]:
+    return shell.home()
+
+
 def cmd_users(shell: Shell, _rest: str) -> list[str]:
     """Everyone in the workspace but the bot: name, id, time zone, what they are."""
     with shell.ws.lock:
@@ -233,6 +239,7 @@ HANDLERS: dict[str, Handler] = {
     "channels": cmd_channels,
     "read": cmd_read,
     "users": cmd_users,
+    "home": cmd_home,
     "wait": cmd_wait,
     "at": cmd_at,
     "now": cmd_now,

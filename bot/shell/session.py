@@ -7,8 +7,10 @@ ts, as in Slack, so each shows when it was sent."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
+import json
 import secrets
 import time
 from pathlib import Path
@@ -266,6 +268,40 @@ class Shell(ChangeFeed):
         if button.url:
             lines.insert(0, f"(opens {button.url})")
         return lines
+
+    def home(self) -> list[str]:
+        """Open the App Home tab as Slack does (`app_home_opened`), show what the bot
+        published there; its buttons become `click`'s."""
+        event = {
+            "token": "unused",
+            "type": "event_callback",
+            "team_id": self.requests.team_id,
+            "api_app_id": "A0OPSBOT0",
+            "event": {
+                "type": "app_home_opened",
+                "user": self.user,
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+            "event_id": f"Ev.shell.{next(_counter)}",
+            "event_time": int(time.time()),
+        }
+        reply = self.requests.post(json.dumps(event), "application/json")
+        if reply.status >= 400:
+            self.settle()
+            raise ShellError(f"the bot answered HTTP {reply.status}: {reply.body[:200]}")
+        lines = self.changes()
+        with self.ws.lock:
+            view = copy.deepcopy(self.ws.views.get(self.ws.home_views.get(self.user, "")))
+        if not view:
+            return [*lines, "(the bot published no App Home for you)"]
+        buttons: list[Button] = []
+        holder = Message(channel=self.channel, ts="0")
+        body = self.render.blocks(view.get("blocks", []), holder, buttons)
+        if buttons:
+            self.buttons = buttons
+        box = [f"┌ App Home of @{self.user_name(self.user)}", *("│ " + b for b in body), "└"]
+        return lines + box
 
     def submit(self, form: ModalForm) -> list[str]:
         view = {**form.view, "state": {"values": form.view_state()}}
