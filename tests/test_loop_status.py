@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from freezegun import freeze_time
 
+from bot.config import example_config_path, load_config
 from tests.conftest import ADMIN
 from tests.test_app_home import home_of
 
@@ -106,3 +107,20 @@ def test_a_digest_that_could_not_be_posted_says_so_and_what_is_next(slack, bot, 
         "The digest of 2026-W48 could not be posted at its time (today 09:00); opsbot's log "
         "says why. Next: the 2026-W49 prompts, Nov 30, 2026 10:00."
     )
+
+
+class TestWithoutALoopChannel:
+    @pytest.fixture
+    def config(self):
+        config = load_config(example_config_path())
+        channels = config.channels.model_copy(update={"loop": None})
+        return config.model_copy(update={"channels": channels})
+
+    def test_status_says_no_digest_is_posted_not_a_due_time(self, slack, bot, standin, clock):
+        bot.tick()
+        assert last_line(slack, standin, ADMIN) == (
+            "No digest is posted: no loop channel is configured (`channels.loop`)."
+        )
+        clock.move_to(jst(11, 27, 9, 0))
+        bot.tick()
+        assert "could not be posted" not in last_line(slack, standin, ADMIN)

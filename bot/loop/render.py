@@ -239,6 +239,8 @@ def week_state_line(state: WeekState, now: dt.datetime, when: When) -> str:
         return f"The digest of {week.id} is posted. {next_prompt}"
     if state.closed:
         return f"The digest of {week.id} is going out now."
+    if not state.channel:
+        return "No digest is posted: no loop channel is configured (`channels.loop`)."
     if now < week.digest_at:
         return f"The digest is due {when(week.digest_at)}."
     if state.digest == PENDING:

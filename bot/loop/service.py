@@ -45,6 +45,7 @@ class WeekState:
     prompted: bool
     digest: str | None
     closed: bool
+    channel: bool  # a loop channel is configured: without one no digest is posted
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ class LoopService:
                 select(Delivery.status).where(Delivery.key == out.digest_key(week.id))
             )
             closed = is_closed(session, week.id)
-        return WeekState(week, prompted is not None, digest, closed)
+        channel = bool(self.config.channels.loop)
+        return WeekState(week, prompted is not None, digest, closed, channel)
 
     def unanswered(self, week: str) -> list[Team]:
         answered = self.answered(week)
