@@ -97,3 +97,9 @@ def test_start_and_resume_do_not_go_together(monkeypatch, capsys, tmp_path):
     )
     assert lines == ["opsbot: --start begins a new session; --resume goes on at its clock"]
     assert not Path(tmp_path / "x.db").exists()
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_one_line(monkeypatch, capsys, tmp_path):
+    db = tmp_path / "nowhere" / "shell.db"
+    lines = run_shell(monkeypatch, capsys, "now\n", "--db", str(db), status=2)
+    assert lines == [f"opsbot: --db {db}: there is no folder {db.parent}"]

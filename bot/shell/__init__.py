@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,10 @@ def cmd_shell(args: argparse.Namespace) -> int:
         print(
             "opsbot: --start begins a new session; --resume goes on at its clock", file=sys.stderr
         )
+        return 2
+    folder = Path(args.db).parent
+    if not folder.is_dir():
+        print(f"opsbot: --db {args.db}: there is no folder {folder}", file=sys.stderr)
         return 2
     config = load_config(args.config or example_config_path())
     stdin, stdout = sys.stdin, sys.stdout
