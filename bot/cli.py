@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 from bot import clock
 from bot.config import ConfigError, load_config
 from bot.manifest import add_parser as add_manifest_parser
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, port_number
 from bot.shell import add_parser as add_shell_parser
 from schedules.watchdog import STALE_AFTER, STUCK_EXIT
 
 log = logging.getLogger("opsbot")
+DEFAULT_PORT = 3000
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -23,8 +23,8 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _load(*required: str) -> tuple[Settings, object]:
-    settings = load_settings().require(*required)
+def _load(*required: str, settings: Settings | None = None) -> tuple[Settings, object]:
+    settings = (settings or load_settings()).require(*required)
     return settings, load_config(settings.opsbot_config)
 
 
@@ -39,21 +39,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch
 
-    required = (
-        ("SLACK_BOT_TOKEN",)
-        if os.environ.get("SLACK_APP_TOKEN")
-        else ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    )
-    settings, config = _load(*required)
+    settings = load_settings()  # SLACK_APP_TOKEN may come from .env, as any setting
+    http = () if settings.socket_mode else ("SLACK_SIGNING_SECRET",)
+    settings, config = _load("SLACK_BOT_TOKEN", *http, settings=settings)
     setup_logging(settings.opsbot_log_format)
     exit_on_sigterm()
-    port = args.port or int(os.environ.get("PORT") or 3000)
+    port = args.port or settings.port or DEFAULT_PORT
     upgrade(settings.database_url)
     bot = create_app(settings, config)  # type: ignore[arg-type]
     reload_on_sighup(bot, settings.opsbot_config)
     bot.tick_watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
     scheduler = None if args.no_scheduler else build_scheduler(bot, watch=bot.tick_watch)
-    server = HttpServer(bot, port=port)
+    try:
+        server = HttpServer(bot, port=port)
+    except OSError as exc:
+        bot.close()
+        reason = exc.strerror or str(exc)
+        if not (args.port or settings.port):
+            reason = f"{reason} (the default port; set PORT or --port)"
+        named = "--port: " if args.port else "PORT: " if settings.port else ""
+        raise SettingsError(f"{named}cannot listen on port {port}: {reason}") from None
     socket_handler = None
     try:
         if scheduler:
@@ -121,6 +126,13 @@ def cmd_clock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(value: str) -> int:
+    try:
+        return port_number(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -145,6 +157,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     try:
         config = load_config(path)
     except ConfigError as exc:
+        if exc.unreadable:
+            return _fail(str(exc.problems[0]))
         for problem in exc.problems:
             print(problem)
         count = len(exc.problems)
@@ -239,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="the Slack app over HTTP (and the scheduler)")
-    serve.add_argument("--port", type=int, help="port to listen on (default $PORT or 3000)")
+    serve.add_argument(
+        "--port", type=_port, help=f"port to listen on (default $PORT or {DEFAULT_PORT})"
+    )
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler here")
     serve.set_defaults(func=cmd_serve)
     clock_parser = sub.add_parser(
@@ -297,8 +313,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _BoltTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, since opsbot hands it
+    a Web API client made with that very token, warns at every start that the token "will be
+    unused". Only that line is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_TOKEN_NOTICE = _BoltTokenNotice()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.getLogger("slack_bolt.App").addFilter(_BOLT_TOKEN_NOTICE)
     try:
         return int(args.func(args))
     except SettingsError as exc:

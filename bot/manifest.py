@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 APP_NAME = "opsbot"
 DESCRIPTION = "Incidents, peak-hour standby and the weekly Loop of Loops."
@@ -56,6 +56,9 @@ FEATURE_SCOPES: dict[str, tuple[str, ...]] = {"slash commands": ("commands",)}
 
 # Events the app subscribes to (bot events); app_home_opened needs no scope.
 BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)
+
+# Where `opsbot serve` takes Slack's requests: commands, interactivity and events alike.
+EVENTS_PATH = "/slack/events"
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,34 @@ def bot_scopes() -> list[str]:
     return sorted(scopes)
 
 
+def events_url(url: str) -> str:
+    """The URL Slack sends every request to, from the bot's base URL (`https://host`,
+    `https://host/`, `https://host/prefix`) or from that URL itself
+    (`https://host/slack/events`). ValueError, saying why, for anything but an absolute
+    https URL: Slack sends requests only to https."""
+    text = url.strip()
+    example = "https://opsbot.example.com"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"{url!r} is not a URL like {example}") from None
+    if parts.scheme == "http":
+        raise ValueError(f"{url!r} is http: Slack sends requests only to https URLs")
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"{url!r} is not an absolute https URL like {example}")
+    if parts.query or parts.fragment or parts.username or any(c.isspace() for c in text):
+        raise ValueError(f"{url!r} must be the bot's address alone, like {example}")
+    path = parts.path.rstrip("/")
+    if not path.endswith(EVENTS_PATH):
+        path += EVENTS_PATH
+    return urlunsplit(("https", parts.netloc, path, "", ""))
+
+
 def build_manifest(url: str | None = None) -> dict[str, Any]:
-    """The manifest as a dict: HTTP mode with `url` (every URL is `{url}/slack/events`),
-    Socket Mode without it."""
-    endpoint = f"{url.rstrip('/')}/slack/events" if url else None
+    """The manifest as a dict: HTTP mode with `url` (the base URL or the events URL; every
+    request URL is the events URL), Socket Mode without it."""
+    endpoint = events_url(url) if url else None
     commands = []
     for cmd in slash_commands():
         entry: dict[str, Any] = {"command": cmd.command}
@@ -158,10 +185,10 @@ def manifest_yaml(url: str | None = None) -> str:
 
 
 def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a URL like https://opsbot.example.com")
-    return value.rstrip("/")
+    try:
+        return events_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
@@ -175,13 +202,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "manifest",
         help="print the Slack app manifest (commands, scopes, events, interactivity)",
         description="Print the Slack app manifest as YAML. With --url, the app is reached over "
-        "HTTP at URL/slack/events; without it, over Socket Mode.",
+        "HTTPS at URL/slack/events; without it, over Socket Mode.",
     )
     manifest.add_argument(
         "--url",
         type=_url,
         metavar="URL",
-        help="the bot's public base URL, e.g. https://opsbot.example.com (default: Socket Mode)",
+        help="the bot's public https URL, e.g. https://opsbot.example.com, or its events URL "
+        "https://opsbot.example.com/slack/events (default: Socket Mode)",
     )
     manifest.set_defaults(func=cmd_manifest)
     return manifest

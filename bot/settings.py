@@ -1,13 +1,14 @@
 """Process settings, read from the environment (and a `.env` file) with pydantic-settings.
 
 Names are exactly the contract's: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
-SLACK_API_URL, DATABASE_URL, OPSBOT_CONFIG, OPSBOT_LOG_FORMAT; and the optional
-OPSBOT_PUBLIC_URL (the bot's address as users reach it, for the calendar feed URLs it prints).
+SLACK_API_URL, DATABASE_URL, OPSBOT_CONFIG, OPSBOT_LOG_FORMAT; PORT (`opsbot serve`'s port
+when `--port` is not given, as Procfile hosts set it); and the optional OPSBOT_PUBLIC_URL
+(the bot's address as users reach it, for the calendar feed URLs it prints).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class SettingsError(Exception):
     """A missing or invalid setting; the message is one line naming the variable."""
+
+
+def port_number(text: str) -> int:
+    """`--port` and `PORT`: a TCP port from 1 to 65535."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ValueError(f"{text!r} is not a port number (1 to 65535)")
+    return int(value)
 
 
 class Settings(BaseSettings):
@@ -30,6 +39,7 @@ class Settings(BaseSettings):
     opsbot_config: str = Field(default="opsbot.yaml", alias="OPSBOT_CONFIG")
     opsbot_log_format: Literal["text", "json"] = Field(default="text", alias="OPSBOT_LOG_FORMAT")
     opsbot_public_url: str | None = Field(default=None, alias="OPSBOT_PUBLIC_URL")
+    port: int | None = Field(default=None, alias="PORT")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -58,12 +68,37 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url_shape(cls, value: str) -> str:
         from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
         try:
-            make_url(value)
+            url = make_url(value)
         except ArgumentError as exc:
             raise ValueError(f"is not a SQLAlchemy URL ({exc})") from None
+        scheme = f"{url.drivername}://"
+        try:
+            dialect = url.get_dialect()
+        except NoSuchModuleError:
+            raise ValueError(
+                f"{scheme} is not a database SQLAlchemy knows (such as sqlite:// or "
+                "postgresql+psycopg://)"
+            ) from None
+        if dialect.is_async:
+            raise ValueError(
+                f"{scheme} is an asyncio driver; opsbot needs a synchronous one, such as "
+                "postgresql+psycopg://"
+            )
+        try:
+            dialect.import_dbapi()
+        except ImportError as exc:
+            missing = exc.name or dialect.driver
+            extra = ""
+            if missing == "psycopg":
+                extra = " (pip install 'opsbot[postgres]')"
+            elif url.get_backend_name() == "postgresql":
+                extra = " (or use postgresql+psycopg://: pip install 'opsbot[postgres]')"
+            raise ValueError(
+                f"{scheme} needs the driver module {missing}, which is not installed{extra}"
+            ) from None
         return value
 
     @field_validator("opsbot_public_url")
@@ -89,6 +124,13 @@ class Settings(BaseSettings):
         ):
             raise ValueError(problem)
         return value.rstrip("/")
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_number(cls, value: Any) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return port_number(str(value))
 
     @property
     def socket_mode(self) -> bool:

@@ -9,7 +9,6 @@ the table must have been called, and every scope of the manifest must be needed.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import json
@@ -21,13 +20,13 @@ import yaml
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from bot.cli import main
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
 from bot.manifest import (
     BOT_EVENTS,
     FEATURE_SCOPES,
     METHOD_SCOPES,
-    add_parser,
     bot_scopes,
     build_manifest,
     manifest_yaml,
@@ -156,11 +155,10 @@ def test_commands_and_events_are_those_the_handlers_register(bot, slack):
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == list(BOT_EVENTS)
     assert set(recorder.registered["event"]) == set(BOT_EVENTS)
 
-    # And the running app answers each of them (an unknown command gets 404 from Bolt).
+    # And the running app answers each of them.
     for command in commands:
         reply = slack.command("help", command=command)
         assert reply.status == 200 and command in reply.text
-    assert slack.command("help", command="/nope").status == 404
 
     for entry in manifest["features"]["slash_commands"]:
         assert entry["should_escape"] is True
@@ -179,15 +177,19 @@ def urls(node: Any) -> list[str]:
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="opsbot")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    """`opsbot ARGV` through the command's entry point: (exit status, stdout)."""
+    code = main(argv)
     return code, capsys.readouterr().out
 
 
-def test_with_url_every_url_is_the_events_endpoint_over_http(capsys):
-    code, out = run_cli(["manifest", "--url", URL + "/"], capsys)
+@pytest.mark.parametrize(
+    "given",
+    [URL, URL + "/", URL + "/slack/events", URL + "/slack/events/", f"  {URL}  "],
+)
+def test_with_url_every_url_is_the_events_endpoint_over_https(given, capsys):
+    """The base URL or the events URL itself: either way every request URL is the events
+    URL, never `…/slack/events/slack/events`."""
+    code, out = run_cli(["manifest", "--url", given], capsys)
     assert code == 0
     manifest = yaml.safe_load(out)
     found = urls(manifest)
@@ -197,6 +199,12 @@ def test_with_url_every_url_is_the_events_endpoint_over_http(capsys):
     assert settings["socket_mode_enabled"] is False
     assert settings["event_subscriptions"]["request_url"] == f"{URL}/slack/events"
     assert settings["interactivity"] == {"is_enabled": True, "request_url": f"{URL}/slack/events"}
+
+
+def test_a_base_url_with_a_path_keeps_it(capsys):
+    """Behind a proxy that serves the bot under a path."""
+    _, out = run_cli(["manifest", "--url", "https://tools.example.com:8443/opsbot/"], capsys)
+    assert set(urls(yaml.safe_load(out))) == {"https://tools.example.com:8443/opsbot/slack/events"}
 
 
 def test_without_url_socket_mode_and_no_urls(capsys):
@@ -218,9 +226,28 @@ def test_without_url_socket_mode_and_no_urls(capsys):
     assert json.loads(json.dumps(manifest)) == build_manifest()
 
 
-@pytest.mark.parametrize("bad", ["opsbot.example.com", "ftp://x", "https://", "https://x?a=1"])
-def test_a_bad_url_is_refused_by_the_parser(bad, capsys):
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ("http://opsbot.example.com", "is http: Slack sends requests only to https URLs"),
+        ("http://opsbot.example.com/slack/events", "is http: Slack sends requests only to https"),
+        ("opsbot.example.com", "is not an absolute https URL like https://opsbot.example.com"),
+        ("/slack/events", "is not an absolute https URL"),
+        ("ftp://x", "is not an absolute https URL"),
+        ("https://", "is not an absolute https URL"),
+        ("", "is not an absolute https URL"),
+        ("https://x:port", "is not a URL like https://opsbot.example.com"),
+        ("https://x?a=1", "must be the bot's address alone"),
+        ("https://x/#events", "must be the bot's address alone"),
+        ("https://user:pass@x", "must be the bot's address alone"),
+    ],
+)
+def test_a_url_slack_cannot_use_is_refused_in_one_line(bad, why, capsys):
     with pytest.raises(SystemExit) as exited:
-        run_cli(["manifest", "--url", bad], capsys)
+        main(["manifest", "--url", bad])
     assert exited.value.code == 2
-    assert "is not a URL" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert out.out == ""
+    usage, error = out.err.strip().splitlines()  # argparse: the usage, then the error
+    assert usage.startswith("usage: opsbot manifest")
+    assert error.startswith(f"opsbot manifest: error: argument --url: {bad!r} {why}")

@@ -1,0 +1,93 @@
+"""Rules across fields of `opsbot.yaml`: an id used twice, a roster named that does not
+exist, a window with no length, windows that overlap, more people per window than members.
+
+Each rule takes the values it judges, each already valid on its own, with their positions,
+and returns findings: where (a location as pydantic gives one) and what is wrong, in words.
+The models apply them when they are built directly (`Roster(...)`); `parse_config` applies
+them to the file's data wherever they can be judged (`bot/config/across.py`), so that one run
+of `opsbot config check` reports them beside the errors of single fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from bot.standby.windows import WindowLike, overlapping_windows
+
+Loc = tuple[str | int, ...]
+Finding = tuple[Loc, str]
+
+
+def where(loc: Iterable[Any]) -> str:
+    """`("rosters", 0, "windows", 1, "start")` → `rosters[0].windows[1].start`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def as_error(findings: Sequence[Finding]) -> ValueError:
+    """The findings as one ValueError, for a model built directly."""
+    return ValueError("; ".join(f"{where(loc)}: {message}" for loc, message in findings))
+
+
+def ids_used_twice(section: str, ids: Iterable[tuple[int, str]]) -> list[Finding]:
+    """`section` is "teams" or "rosters"; `ids` are (position, id)."""
+    kind = section.removesuffix("s")
+    first: dict[str, int] = {}
+    found: list[Finding] = []
+    for index, item_id in ids:
+        if item_id in first:
+            found.append(
+                (
+                    (section, index, "id"),
+                    f"{kind} id {item_id!r} is already the id of {section}[{first[item_id]}]",
+                )
+            )
+        else:
+            first[item_id] = index
+    return found
+
+
+def unknown_rosters(
+    team_rosters: Iterable[tuple[int, str]], roster_ids: Collection[str]
+) -> list[Finding]:
+    """`team_rosters` are (position of the team, the roster it names)."""
+    known = f"the rosters are {', '.join(roster_ids)}" if roster_ids else "no roster is defined"
+    return [
+        (("teams", index, "roster"), f"{name!r} is not the id of a roster; {known}")
+        for index, name in team_rosters
+        if name not in roster_ids
+    ]
+
+
+def window_rules(start: dt.time, end: dt.time) -> list[Finding]:
+    if start == end:
+        return [(("end",), f"{end:%H:%M} is also its start: a window needs a length")]
+    return []
+
+
+def roster_rules(
+    per_window: int | None,
+    members: Sequence[Any] | None,
+    windows: Sequence[tuple[int, WindowLike]],
+) -> list[Finding]:
+    """`windows` are (position, window) of the roster's valid windows. Locations are the
+    roster's own (`("windows", 1)`)."""
+    found: list[Finding] = []
+    if per_window is not None and members and per_window > len(members):
+        count = f"{len(members)} member" + ("s" if len(members) != 1 else "")
+        found.append(
+            (("per_window",), f"is {per_window}, but the roster has only {count} to take turns")
+        )
+    for first, second in overlapping_windows([window for _, window in windows]):
+        found.append(
+            (
+                ("windows", windows[second][0]),
+                f"overlaps windows[{windows[first][0]}] (a window past midnight reaches "
+                "into the next day's windows)",
+            )
+        )
+    return found
