@@ -6,7 +6,10 @@ and come back the ways a real one does:
 - `refuse()`: cut, and new connections are refused (nothing listens on the port any more);
 - `black_hole()`: cut, and new connections are accepted but never answered (a host or
   network that drops packets: the client waits for its own timeout);
-- `restore()`: new connections reach the server again (open ones stay cut).
+- `stall()`: nothing passes any more, but nothing is closed either: open connections wait
+  for answers that do not come, new ones are black-holed (a network partition);
+- `restore()`: new connections reach the server again (cut ones stay cut; stalled ones
+  carry on with what was held back).
 
 Threads and blocking sockets from the standard library: one thread accepts, two pump
 each connection's bytes (one each way)."""
@@ -18,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-OPEN, REFUSE, BLACK_HOLE = "open", "refuse", "black hole"
+OPEN, REFUSE, BLACK_HOLE, STALL = "open", "refuse", "black hole", "stall"
 
 
 class TcpProxy:
@@ -32,6 +35,8 @@ class TcpProxy:
         self._closed = False
         self._pairs: set[tuple[socket.socket, socket.socket]] = set()
         self._held: list[socket.socket] = []  # black-holed: accepted, never read
+        self._flowing = threading.Event()  # cleared while stalled: pumps hold what they read
+        self._flowing.set()
         self._listener: socket.socket | None = self._listen(0)
         self.port = self._listener.getsockname()[1]
         self._acceptor = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
@@ -74,10 +79,21 @@ class TcpProxy:
             self._changed.notify_all()
         self.cut()
 
+    def stall(self) -> None:
+        """Pass nothing, close nothing: open connections hang, new ones are black-holed."""
+        with self._changed:
+            self.mode = STALL
+            self._flowing.clear()
+            if self._listener is None:
+                self._listener = self._listen(self.port)
+            self._changed.notify_all()
+
     def restore(self) -> None:
-        """New connections reach the server again; held (black-holed) ones are cut."""
+        """New connections reach the server again; held (black-holed) ones are cut, stalled
+        ones go on."""
         with self._changed:
             self.mode = OPEN
+            self._flowing.set()
             if self._listener is None:
                 self._listener = self._listen(self.port)
             self._changed.notify_all()
@@ -87,8 +103,8 @@ class TcpProxy:
 
     @contextmanager
     def down(self, how: str = REFUSE) -> Iterator[None]:
-        """The database away (refused or black-holed) inside the block, back after it."""
-        self.black_hole() if how == BLACK_HOLE else self.refuse()
+        """The database away (refused, black-holed or stalled) inside the block, back after."""
+        {REFUSE: self.refuse, BLACK_HOLE: self.black_hole, STALL: self.stall}[how]()
         try:
             yield
         finally:
@@ -97,6 +113,7 @@ class TcpProxy:
     def close(self) -> None:
         with self._changed:
             self._closed = True
+            self._flowing.set()
             listener, self._listener = self._listener, None
             self._changed.notify_all()
         if listener is not None:
@@ -132,7 +149,7 @@ class TcpProxy:
         with self._changed:
             self.accepted += 1
             mode = self.mode
-            if mode == BLACK_HOLE:
+            if mode in (BLACK_HOLE, STALL):
                 self._held.append(client)
                 return
         if mode == REFUSE:  # accepted just before the port closed
@@ -156,6 +173,7 @@ class TcpProxy:
     ) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass

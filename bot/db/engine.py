@@ -8,9 +8,10 @@ PostgreSQL connections are checked with a ping when taken from the pool (SQLAlch
 handed to the next request; connecting gives up after `CONNECT_TIMEOUT` seconds and
 waiting for a free pooled connection after `POOL_TIMEOUT`, so that a database that is gone
 (refused, or a host that drops packets) fails a request within Slack's 3 seconds instead of
-holding it; and TCP keepalives and a user timeout end connections whose peer vanished mid-
-conversation, so that no thread waits on one for ever. See bot/db/outage.py for how such
-failures are told from others."""
+holding it; and TCP keepalives and a user timeout end connections whose peer vanished
+mid-conversation, so that no thread waits on one for ever. While the database cannot be
+reached, one caller at a time tries it and the others are answered at once
+(bot/db/outage.py, which also tells such failures from others)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
+
+from bot.db.outage import Reachability
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "opsbot_read_only"
@@ -136,6 +139,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._writers = WriterGate() if self.engine.dialect.name == "sqlite" else None
+        self.reachability = Reachability()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -150,20 +154,25 @@ class Database:
         """A writing transaction: committed on success, rolled back on error. `background`
         writes (nobody is waiting on them) give way to interactive ones."""
         if self._writers is None:
-            with self._sessions() as session, session.begin():
+            with self.reachability.attempt(), self._sessions() as session, session.begin():
                 yield session
             return
-        with self._writers.hold(background), self._sessions() as session, session.begin():
+        with (
+            self.reachability.attempt(),
+            self._writers.hold(background),
+            self._sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A transaction that only reads (on SQLite it takes no write lock)."""
-        with self._readers() as session, session.begin():
+        with self.reachability.attempt(), self._readers() as session, session.begin():
             yield session
 
     def ping(self) -> bool:
-        with self.engine.connect() as conn:
+        with self.reachability.attempt(), self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
 
     def dispose(self) -> None:

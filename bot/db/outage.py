@@ -15,6 +15,9 @@ timeout, connection lost), PostgreSQL gives class 08 (connection exception) and 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import exc
 
@@ -22,6 +25,11 @@ from sqlalchemy import exc
 SERVER_GOING_AWAY = ("57P01", "57P02", "57P03")
 # SQLite results of a database that cannot be used right now (not of a wrong statement).
 SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+class DatabaseUnreachable(Exception):
+    """Raised at once, without trying, while the database is known to be unreachable and
+    another caller is already trying to reach it (see `Reachability`)."""
 
 
 def unreachable(error: BaseException | None) -> bool:
@@ -37,7 +45,9 @@ def unreachable(error: BaseException | None) -> bool:
 
 
 def _says_unreachable(error: BaseException) -> bool:
-    if isinstance(error, exc.TimeoutError):  # the pool waited pool_timeout for a connection
+    if isinstance(
+        error, DatabaseUnreachable | exc.TimeoutError
+    ):  # the pool waited pool_timeout for a connection
         return True
     if isinstance(error, exc.DBAPIError):
         if error.connection_invalidated:
@@ -66,3 +76,57 @@ def reason(error: BaseException) -> str:
     cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
     lines = str(cause).strip().splitlines()
     return lines[0] if lines else type(cause).__name__
+
+
+def connecting_failed(error: BaseException) -> bool:
+    """The database could not be reached at all: no connection could be made (SQLAlchemy
+    reports errors of connecting, and of commit or rollback, without a statement), or the
+    pool gave up waiting for one. A statement that lost its connection is not this: the
+    pool checks connections before handing them out and makes new ones."""
+    if isinstance(error, DatabaseUnreachable):
+        return False  # nobody tried
+    if isinstance(error, exc.TimeoutError):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.statement is None and unreachable(error)
+
+
+class Reachability:
+    """While the database cannot be reached, only one caller at a time tries to: the others
+    get `DatabaseUnreachable` at once instead of each waiting out the connect timeout (a
+    host that drops packets holds a connect for `CONNECT_TIMEOUT` seconds, and a burst of
+    requests would queue behind one another past Slack's 3 seconds). Nothing waits for a
+    time to pass: the next caller after a failed try tries again, so the database is used
+    again as soon as it answers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: str | None = None  # why, while the database is known unreachable
+        self._trying = False
+
+    @property
+    def down(self) -> bool:
+        return self._down is not None
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        with self._lock:
+            trying = self._down is not None
+            if trying and self._trying:
+                raise DatabaseUnreachable(f"the database cannot be reached: {self._down}")
+            self._trying = self._trying or trying
+        try:
+            yield
+        except BaseException as error:
+            with self._lock:
+                if connecting_failed(error):
+                    self._down = reason(error)
+                elif trying:
+                    self._down = None  # it answered, with some other error
+            raise
+        else:
+            with self._lock:
+                self._down = None
+        finally:
+            if trying:
+                with self._lock:
+                    self._trying = False
