@@ -51,6 +51,10 @@ def cmd_shell(args: argparse.Namespace) -> int:
                 run_interactive(shell, stdout)
             else:
                 run_script(shell, stdin, stdout)
+                if shell.interrupted:
+                    return 130
+    except KeyboardInterrupt:  # while starting or stopping
+        return 130
     except ShellError as exc:
         print(f"opsbot: {exc}", file=sys.stderr)
         return 2

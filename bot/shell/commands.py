@@ -54,7 +54,8 @@ channels            the channels and how many messages each holds
 read #CHANNEL       the whole channel with its threads and files (`read @USER`: the bot's DM)
 users               the people: name, id, time zone, teams and rosters
 home                your App Home tab (my shifts, my incidents, my team's update)
-wait 15m|2h|1d      move the clock forward; the bot's scheduler runs on the way
+wait 15m|2h|1d      move the clock forward; the bot's scheduler runs on the way (Ctrl-C
+                    stops it where it got to)
 at mon 07:30        move the clock to the next such time in the organisation's time zone
 at YYYY-MM-DD HH:MM ... or to that date and time
 now                 the shell's time (times shown are the organisation's)

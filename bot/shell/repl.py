@@ -48,7 +48,7 @@ def run_script(shell: Shell, stdin: TextIO, stdout: TextIO) -> None:
         for out in shell.run(line):
             print(out, file=stdout)
         stdout.flush()
-        if shell.done:
+        if shell.done or shell.interrupted:  # Ctrl-C stops the script, saved where it was
             break
 
 
@@ -91,3 +91,4 @@ def run_interactive(
             break
         for out in shell.run(line):
             print(out, file=stdout)
+        shell.interrupted = False  # back at the prompt

@@ -79,6 +79,7 @@ class Shell(ChangeFeed):
         self._ts_floor = 0.0  # new messages' ts come after every restored one
         self.secret = secrets.token_hex(16)
         self.done = False
+        self.interrupted = False  # the last command was stopped with Ctrl-C
         self.names: dict[str, str] = {}  # user id -> readable name
         self.buttons: list[Button] = []
         self.modal: ModalForm | None = None
@@ -229,6 +230,9 @@ class Shell(ChangeFeed):
             lines = [f"error: {exc}"]
         except Exception as exc:  # noqa: BLE001 - the shell keeps going, one line per failure
             lines = [f"error: {type(exc).__name__}: {exc}"]
+        except KeyboardInterrupt:  # Ctrl-C, e.g. in a long `wait`: the clock stops there
+            self.interrupted = True
+            lines = [f"(interrupted; it is {self.format_time(self.now())})", *self.changes()]
         assert self.log is not None
         lines += self.log.drain()
         self.save()
