@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.shell_runs import run_shell, section
@@ -103,3 +104,21 @@ def test_a_database_in_a_folder_that_does_not_exist_is_one_line(monkeypatch, cap
     db = tmp_path / "nowhere" / "shell.db"
     lines = run_shell(monkeypatch, capsys, "now\n", "--db", str(db), status=2)
     assert lines == [f"opsbot: --db {db}: there is no folder {db.parent}"]
+
+
+def test_a_saved_workspace_that_cannot_be_read_is_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    run_shell(monkeypatch, capsys, "/incident declare sev2 Checkout is slow\n", *START)
+    saved = tmp_path / "opsbot-shell.workspace.json"
+    state = json.loads(saved.read_text(encoding="utf-8"))
+    state["workspace"]["messages"][0]["colour"] = "blue"  # a field this version does not know
+    saved.write_text(json.dumps(state), encoding="utf-8")
+    lines = run_shell(monkeypatch, capsys, "now\n", "--resume", status=2)
+    assert len(lines) == 1
+    assert lines[0].startswith("opsbot: the saved workspace cannot be read (")
+    assert lines[0].endswith("); start a new session")
+
+    saved.write_text("{not json", encoding="utf-8")
+    lines = run_shell(monkeypatch, capsys, "now\n", "--resume", status=2)
+    assert len(lines) == 1
+    assert lines[0].startswith(f"opsbot: {saved.name} cannot be read (")

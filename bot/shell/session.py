@@ -120,7 +120,12 @@ class Shell(ChangeFeed):
             bot_user_id=BOT_USER, ts_clock=lambda: max(time.time(), self._ts_floor)
         )
         if saved is not None:
-            self._ts_floor = restore_workspace(standin.workspace, saved.workspace) + 0.001
+            try:
+                self._ts_floor = restore_workspace(standin.workspace, saved.workspace) + 0.001
+            except (TypeError, KeyError, ValueError) as exc:  # saved by another version
+                raise ShellError(
+                    f"the saved workspace cannot be read ({exc}); start a new session"
+                ) from None
         standin.start()
         self.names = populate_workspace(standin, self.config)
         self.directory = Directory(standin.workspace, self.names)
