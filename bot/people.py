@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -25,18 +26,31 @@ class NotAPerson(Refusal):
 
 
 class People:
+    """Slack's record of each person (users.info), kept for an hour."""
+
     def __init__(self, client: WebClient, default_zone: ZoneInfo):
         self.client = client
         self.default_zone = default_zone
-        self._zones: dict[str, tuple[float, ZoneInfo]] = {}
+        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
+
+    def _record(self, user_id: str) -> dict[str, Any]:
+        """users.info's `user`, cached; raises what the Web API client raises."""
+        with self._lock:
+            cached = self._users.get(user_id)
+        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        user: dict[str, Any] = self.client.users_info(user=user_id)["user"]
+        with self._lock:
+            self._users[user_id] = (time.monotonic(), user)
+        return user
 
     def require_person(self, user_id: str) -> None:
         """Refuse a user id that is not a person of this workspace, as Slack knows it. When
         Slack cannot be asked (a fault, a rate limit), the person is given the benefit of
         the doubt, with a log line: a role is better given than refused for Slack's sake."""
         try:
-            user = self.client.users_info(user=user_id)["user"]
+            user = self._record(user_id)
         except SlackApiError as exc:
             if exc.response.get("error") in NOT_FOUND:
                 raise NotAPerson(
@@ -51,26 +65,26 @@ class People:
             raise NotAPerson(f"<@{user_id}> is a bot, not a person; roles go to people.")
         if user.get("deleted"):
             raise NotAPerson(f"<@{user_id}> has left this workspace (deactivated).")
-        name = user.get("tz")
-        try:
-            zone = ZoneInfo(name) if name else self.default_zone
-        except (ZoneInfoNotFoundError, ValueError):
-            return
-        with self._lock:
-            self._zones[user_id] = (time.monotonic(), zone)
 
     def zone(self, user_id: str) -> ZoneInfo:
         """The person's time zone as Slack has it, or the organisation's when unknown."""
-        with self._lock:
-            cached = self._zones.get(user_id)
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
         try:
-            name = self.client.users_info(user=user_id)["user"].get("tz")
-            zone = ZoneInfo(name) if name else self.default_zone
+            name = self._record(user_id).get("tz")
+            return ZoneInfo(name) if name else self.default_zone
         except (SlackApiError, ZoneInfoNotFoundError, ValueError, OSError) as exc:
             log.warning("time zone of %s unknown, using the default: %s", user_id, exc)
             return self.default_zone
-        with self._lock:
-            self._zones[user_id] = (time.monotonic(), zone)
-        return zone
+
+    def name(self, user_id: str) -> str:
+        """How Slack names the person (display name, else real name, else handle), for text
+        where a mention would show as markup (a file); the id when Slack cannot say."""
+        try:
+            user = self._record(user_id)
+        except (SlackApiError, OSError) as exc:
+            log.warning("name of %s unknown: %s", user_id, exc)
+            return user_id
+        profile = user.get("profile") or {}
+        for found in (profile.get("display_name"), profile.get("real_name"), user.get("name")):
+            if found:
+                return str(found)
+        return user_id

@@ -181,7 +181,7 @@ def page_on_declare(bot: OpsBot, result: Any, actor: Actor, *, wanted: bool) -> 
 
 def post_postmortem(bot: OpsBot, incident: Any, respond: Any) -> None:
     paging = history_lines(bot.escalations.history(incident.id))
-    markdown = postmortem_markdown(incident, bot.config, paging)
+    markdown = postmortem_markdown(incident, bot.config, paging, bot.people.name)
     if incident.channel_id:
         try:
             bot.client.files_upload_v2(

@@ -218,7 +218,7 @@ def test_show_and_postmortem_say_who_was_paged_and_how_long_the_ack_took(
     slack.command("postmortem", channel=channel)
     [upload] = [m for m in standin.messages(channel) if m.file]
     content = upload.file["content"]
-    assert "## Paging" in content and "acknowledged by <@U0CAROL01> after 3m" in content
+    assert "## Paging" in content and "acknowledged by @carol after 3m" in content
     assert "| time to acknowledge | 3m |" in content
 
 

@@ -146,6 +146,9 @@ def test_postmortem_is_uploaded_as_markdown_with_the_timeline(slack, standin, in
     assert content.startswith("# Postmortem: INC-1 — Checkout is slow")
     for expected in ("## Timeline", "Rolled back the deploy", "time to resolve", "## Follow-ups"):
         assert expected in content
+    # people by name, not as markup a file would show as typed
+    assert "by @alice" in content and "| @bob | Update: Rolled back the deploy |" in content
+    assert "<@" not in content
     assert any("Posted the postmortem draft" in r.get("text", "") for r in standin.responses())
 
 

@@ -82,7 +82,7 @@ def test_the_postmortem_draft_writes_paging_times_in_the_organisations_zone(
     slack.command("postmortem", channel=channel)
     [upload] = [m for m in standin.messages(channel) if m.file]
     content = upload.file["content"]
-    assert "- Tue 24 Nov 07:31 JST paged <@U0CAROL01>: acknowledged" in content
+    assert "- Tue 24 Nov 07:31 JST paged @carol: acknowledged" in content
     assert "<!date" not in content and "UTC" not in content
 
 

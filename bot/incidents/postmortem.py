@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot import timefmt
@@ -9,6 +11,7 @@ from bot.config import OrgConfig
 from bot.incidents.models import Incident
 from bot.incidents.render import duration, local
 
+_MENTION = re.compile(r"<[@#]([UWC][A-Z0-9]+)(?:\|([^<>]*))?>")
 _KIND = {
     "declared": "Declared",
     "update": "Update",
@@ -24,9 +27,24 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("<!", "<\u200b!")
 
 
+def with_names(markdown: str, name: Callable[[str], str]) -> str:
+    """Mentions as the names they read as (`<@U…>` → `@alice`, `<#C…|ops>` → `#ops`): a
+    file shows markup as typed, so a draft full of `<@U0ALICE01>` would be unreadable."""
+    return _MENTION.sub(
+        lambda m: (
+            f"@{name(m.group(1))}" if m.group(0)[1] == "@" else f"#{m.group(2) or m.group(1)}"
+        ),
+        markdown,
+    )
+
+
 def postmortem_markdown(
-    incident: Incident, config: OrgConfig, paging: list[str] | None = None
+    incident: Incident,
+    config: OrgConfig,
+    paging: list[str] | None = None,
+    name: Callable[[str], str] | None = None,
 ) -> str:
+    """The draft; `name(user_id)` names people (by default they stay Slack mentions)."""
     zone = ZoneInfo(config.timezone)
     team = config.team(incident.team_id) if incident.team_id else None
     mitigate = incident.mitigated_at - incident.declared_at if incident.mitigated_at else None
@@ -93,4 +111,5 @@ def postmortem_markdown(
         "- [ ] TODO: action, owner, due date",
         "",
     ]
-    return "\n".join(lines)
+    markdown = "\n".join(lines)
+    return with_names(markdown, name) if name else markdown
