@@ -15,13 +15,15 @@ reached, one caller at a time tries it and the others are answered at once
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
@@ -44,7 +46,11 @@ POSTGRES_CONNECT_ARGS = {
 }
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
+def make_engine(url: str, *, create_file: bool = True, **kwargs: object) -> Engine:
+    """An engine for `url`. On SQLite, without `create_file`, an existing database file is
+    opened read-write but never created: if it goes away (deleted, its volume unmounted),
+    connecting fails with "unable to open database file" instead of making an empty
+    database in its place that knows no tables."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name().startswith(
@@ -54,7 +60,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             kwargs = {"connect_args": connect_args, "pool_timeout": POOL_TIMEOUT, **kwargs}
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(
-        url,
+        url if create_file else _existing_file_only(parsed),
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         **kwargs,
     )
@@ -76,6 +82,17 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _existing_file_only(parsed: URL) -> URL | str:
+    """A SQLite URL that opens the file as an SQLite URI with mode=rw (when it exists)."""
+    path = parsed.database
+    if not path or path == ":memory:" or parsed.query.get("uri") or not os.path.exists(path):
+        return parsed
+    return parsed.set(
+        database=f"file:{quote(os.path.abspath(path))}",
+        query={**parsed.query, "mode": "rw", "uri": "true"},
+    )
 
 
 def _locked(error: BaseException) -> bool:
@@ -133,11 +150,12 @@ class Database:
     On SQLite, writers of this process queue at a `WriterGate` before BEGIN IMMEDIATE: they
     are woken the moment the writer before them commits, where SQLite's busy handler would
     have them sleep and poll (and starve some under load), and interactive writers go
-    first. Other processes still wait on the busy timeout."""
+    first. Other processes still wait on the busy timeout. An existing SQLite file is never
+    created anew once it is gone (see `make_engine`)."""
 
     def __init__(self, url: str):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, create_file=False)
         self._writers = WriterGate() if self.engine.dialect.name == "sqlite" else None
         self.reachability = Reachability()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
