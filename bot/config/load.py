@@ -51,7 +51,7 @@ def parse_config(text: str, path: str = "opsbot.yaml") -> OrgConfig:
         document = read_yaml(text)
     except YamlProblem as exc:
         raise ConfigError([problem(exc.place, exc.message)]) from None
-    problems = [problem(place, message) for place, message in document.repeated_keys]
+    problems = [problem(place, message, loc) for place, loc, message in document.repeated_keys]
     data, config = document.data, None
     if data is None:
         message = "the file holds no settings; it needs at least `channels: {incidents: C…}`"

@@ -41,7 +41,7 @@ def describe(error: ErrorDetails, model: type[BaseModel]) -> str:
         return f"must be a mapping of keys to values, not {shown(value)}"
     if kind == "literal_error":
         expected = str(limits.get("expected", ""))
-        options = f"one of {expected}" if " or " in expected else expected
+        options = f"one of {expected}" if ", " in expected else expected
         return f"must be {options}, not {shown(value)}"
     if kind == "greater_than":
         return f"must be more than {limits.get('gt')}, not {shown(value)}"
@@ -61,8 +61,8 @@ def _unknown_key(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
     if not known:
         return "is not a key opsbot knows here"
     close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-    guess = f"did you mean {close[0]!r}? " if close else ""
-    return f"is not a key opsbot knows here; {guess}the keys here are {', '.join(known)}"
+    guess = f"; did you mean {close[0]!r}?" if close else "."
+    return f"is not a key opsbot knows here{guess} The keys here are {', '.join(known)}"
 
 
 def keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -14,9 +14,9 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from bot.config.source import Loc
 from bot.standby.windows import WindowLike, overlapping_windows
 
-Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str]
 
 
@@ -83,11 +83,8 @@ def roster_rules(
             (("per_window",), f"is {per_window}, but the roster has only {count} to take turns")
         )
     for first, second in overlapping_windows([window for _, window in windows]):
-        found.append(
-            (
-                ("windows", windows[second][0]),
-                f"overlaps windows[{windows[first][0]}] (a window past midnight reaches "
-                "into the next day's windows)",
-            )
-        )
+        (earlier, one), (later, other) = windows[first], windows[second]
+        past_midnight = any(w.end < w.start for w in (one, other))
+        note = " (a window past midnight reaches into the next day)" if past_midnight else ""
+        found.append((("windows", later), f"overlaps windows[{earlier}]{note}"))
     return found

@@ -29,6 +29,8 @@ from yaml.scanner import Scanner
 _WHOLE_NUMBER = re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$")
 _BOOLEANS = {"true": True, "false": False}
 
+Loc = tuple[str | int, ...]  # a place in the data, as pydantic gives one: ("rosters", 0, "id")
+
 
 class _Constructor(SafeConstructor):
     """SafeConstructor, with the scalars of the core schema read without surprises."""
@@ -100,7 +102,7 @@ class Document:
 
     root: Node | None
     data: Any
-    repeated_keys: list[tuple[Place, str]]
+    repeated_keys: list[tuple[Place, Loc, str]]
 
     def place(self, loc: tuple[Any, ...], *, key: bool = False) -> Place:
         """Where the value at `loc` (a pydantic error location) is typed; with `key`,
@@ -161,10 +163,11 @@ def read_yaml(text: str) -> Document:
     twice = [
         (
             _place(key),
-            f"{key.value!r} is given twice in this mapping (first at line "
-            f"{first.start_mark.line + 1}), so the first would be ignored; remove one",
+            loc,
+            f"is given twice in this mapping (first at line {first.start_mark.line + 1}); "
+            "YAML would ignore the first silently: remove one",
         )
-        for key, first in repeated
+        for loc, key, first in repeated
     ]
     return Document(root, data, twice)
 
@@ -173,13 +176,13 @@ def _place(node: Node) -> Place:
     return Place(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def repeated_keys(root: Node) -> Iterator[tuple[ScalarNode, ScalarNode]]:
-    """(the repeated key, its first occurrence) for every key typed twice in one mapping:
-    YAML readers keep the last one silently, so the first would be ignored."""
+def repeated_keys(root: Node) -> Iterator[tuple[Loc, ScalarNode, ScalarNode]]:
+    """(its location, the repeated key, its first occurrence) for every key typed twice in
+    one mapping: YAML keeps the last silently, so the first would be ignored."""
     seen_nodes: set[int] = set()
-    stack = [root]
+    stack: list[tuple[Node, Loc]] = [(root, ())]
     while stack:
-        node = stack.pop()
+        node, loc = stack.pop()
         if id(node) in seen_nodes:  # an alias: the node was walked already
             continue
         seen_nodes.add(id(node))
@@ -188,8 +191,8 @@ def repeated_keys(root: Node) -> Iterator[tuple[ScalarNode, ScalarNode]]:
             for key, value in node.value:
                 if isinstance(key, ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
                     if key.value in first:
-                        yield key, first[key.value]
+                        yield (*loc, key.value), key, first[key.value]
                     first.setdefault(key.value, key)
-                stack.extend((key, value))
+                    stack.append((value, (*loc, key.value)))
         elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
+            stack.extend((item, (*loc, index)) for index, item in enumerate(node.value))
