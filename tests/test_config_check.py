@@ -193,6 +193,12 @@ def test_a_bad_value_is_refused_in_the_words_typed_at_its_line(tmp_path, replace
     ), (line, lines)
 
 
+def test_numbers_are_decimal(tmp_path):
+    """YAML 1.1 reads `010` as octal 8."""
+    text = EXAMPLE.replace("      repeat: 1\n", "      repeat: 010\n")
+    assert load_config(write(tmp_path, text)).roster("platform").escalation.repeat == 10
+
+
 def test_yes_no_on_off_are_text(tmp_path):
     """YAML 1.1 reads `name: No` (Norway's code) and `on` as booleans."""
     text = EXAMPLE.replace("name: Payments", "name: No").replace("name: Search", "name: on")
