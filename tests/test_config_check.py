@@ -176,6 +176,11 @@ def test_unquoted_times_are_read_as_typed(tmp_path, typed, read_as):
         ('{days: [fri, sat], start: "22:00", end: "02:00"}',
          '{days: [fri, sat], start: "22:00", end: "22:00"}',
          "rosters[1].windows[0].end: 22:00 is also its start: a window needs a length", None),
+        ('reminders: [{day: wed, time: "10:00"}]', 'reminders: [{day: fri, time: "10:00"}]',
+         "loop.reminders[0]: fri 10:00 does not fall between the prompt (mon 10:00) and the "
+         "digest (thu 09:00)", None),
+        ('digest: {day: thu, time: "09:00"}', 'digest: {day: mon, time: "10:00"}',
+         "loop.digest: mon 10:00 is the prompt's moment: it must come after it", None),
     ],
 )  # fmt: skip
 def test_a_bad_value_is_refused_in_the_words_typed_at_its_line(tmp_path, replace, by, error, at):

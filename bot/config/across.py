@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.config import rules
-from bot.config.model import ACROSS_FIELDS_LATER, Window
+from bot.config.model import ACROSS_FIELDS_LATER, Loop, LoopMoment, Window
 
 
 def findings_across_fields(data: dict[str, Any]) -> list[rules.Finding]:
@@ -31,7 +31,30 @@ def findings_across_fields(data: dict[str, Any]) -> list[rules.Finding]:
         found += rules.unknown_rosters(_texts(teams, "roster"), roster_ids)
     for index, roster in rosters:
         found += [(("rosters", index, *loc), message) for loc, message in _roster(roster)]
+    loop = data.get("loop")
+    if isinstance(loop, dict):
+        found += [(("loop", *loc), message) for loc, message in _loop(loop)]
     return found
+
+
+def _loop(loop: dict[Any, Any]) -> list[rules.Finding]:
+    """Judged when the prompt and the digest are valid (or left to their defaults), on the
+    reminders that are valid."""
+    defaults = Loop()
+    prompt = _moment(loop.get("prompt", defaults.prompt))
+    digest = _moment(loop.get("digest", defaults.digest))
+    if prompt is None or digest is None:
+        return []
+    reminders = [(index, _moment(raw)) for index, raw in _items(loop.get("reminders"))]
+    valid = [(index, moment) for index, moment in reminders if moment is not None]
+    return rules.loop_rules(prompt, valid, digest)
+
+
+def _moment(raw: Any) -> LoopMoment | None:
+    try:
+        return LoopMoment.model_validate(raw)
+    except ValidationError:
+        return None
 
 
 def _roster(roster: dict[Any, Any]) -> list[rules.Finding]:
@@ -55,11 +78,13 @@ def _roster(roster: dict[Any, Any]) -> list[rules.Finding]:
     )
 
 
+def _items(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
 def _mappings(value: Any) -> list[tuple[int, dict[Any, Any]]]:
     """(position, item) of the items of a list that are mappings."""
-    if not isinstance(value, list):
-        return []
-    return [(index, item) for index, item in enumerate(value) if isinstance(item, dict)]
+    return [(index, item) for index, item in _items(value) if isinstance(item, dict)]
 
 
 def _texts(items: list[tuple[int, dict[Any, Any]]], key: str) -> list[tuple[int, str]]:

@@ -235,6 +235,12 @@ class Loop(_Model):
     reminders: list[LoopMoment] = Field(default_factory=list)
     digest: LoopMoment = LoopMoment(day="thu", time=dt.time(9, 0))
 
+    @model_validator(mode="after")
+    def _across_fields(self, info: ValidationInfo) -> Loop:
+        if not _judged_later(info):
+            _raise(rules.loop_rules(self.prompt, list(enumerate(self.reminders)), self.digest))
+        return self
+
 
 class OrgConfig(_Model):
     timezone: TimeZoneName = "UTC"

@@ -1,5 +1,6 @@
 """Rules across fields of `opsbot.yaml`: an id used twice, a roster named that does not
-exist, a window with no length, windows that overlap, more people per window than members.
+exist, a window with no length, windows that overlap, more people per window than members,
+a loop reminder that does not fall between the prompt and the digest.
 
 Each rule takes the values it judges, each already valid on its own, with their positions,
 and returns findings: where (a location as pydantic gives one) and what is wrong, in words.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from bot.config.source import Loc
 from bot.standby.windows import WindowLike, overlapping_windows
@@ -88,3 +89,47 @@ def roster_rules(
         note = " (a window past midnight reaches into the next day)" if past_midnight else ""
         found.append((("windows", later), f"overlaps windows[{earlier}]{note}"))
     return found
+
+
+class MomentLike(Protocol):
+    """What the loop rules need of a configured moment (`bot.config.LoopMoment` fits)."""
+
+    @property
+    def day(self) -> str: ...
+
+    @property
+    def time(self) -> dt.time: ...
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _minutes_after(moment: MomentLike, prompt: MomentLike) -> int:
+    """How long after the prompt `moment` comes in the loop's week (0: at the prompt)."""
+    days = _WEEKDAYS.index(moment.day) - _WEEKDAYS.index(prompt.day)
+    minutes = moment.time.hour * 60 + moment.time.minute - prompt.time.hour * 60
+    return (days * 24 * 60 + minutes - prompt.time.minute) % (7 * 24 * 60)
+
+
+def _named(moment: MomentLike) -> str:
+    return f"{moment.day} {moment.time:%H:%M}"
+
+
+def loop_rules(
+    prompt: MomentLike, reminders: Sequence[tuple[int, MomentLike]], digest: MomentLike
+) -> list[Finding]:
+    """The loop's week runs from the prompt to the next prompt: the digest comes after the
+    prompt, and each reminder between the two (one after the digest would ask for updates
+    already posted). Locations are the loop's own."""
+    until_digest = _minutes_after(digest, prompt)
+    if until_digest == 0:
+        return [(("digest",), f"{_named(digest)} is the prompt's moment: it must come after it")]
+    return [
+        (
+            ("reminders", index),
+            f"{_named(reminder)} does not fall between the prompt ({_named(prompt)}) and the "
+            f"digest ({_named(digest)})",
+        )
+        for index, reminder in reminders
+        if not 0 < _minutes_after(reminder, prompt) < until_digest
+    ]
