@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot import clock
 from bot.config import ConfigError, load_config
 from bot.manifest import add_parser as add_manifest_parser
-from bot.settings import Settings, SettingsError, load_settings, port_number
+from bot.settings import Settings, SettingsError, config_file_setting, load_settings, port_number
 from bot.shell import add_parser as add_shell_parser
 from schedules.watchdog import STALE_AFTER, STUCK_EXIT
 
@@ -153,7 +153,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    path = args.file or load_settings().opsbot_config
+    path = args.file or config_file_setting()
     try:
         config = load_config(path)
     except ConfigError as exc:

@@ -8,7 +8,7 @@ when `--port` is not given, as Procfile hosts set it); and the optional OPSBOT_P
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,10 +26,22 @@ def port_number(text: str) -> int:
     return int(value)
 
 
+# The environment, then a `.env` file in the working directory.
+SOURCES = SettingsConfigDict(
+    env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+)
+
+
+class ConfigFileSetting(BaseSettings):
+    """OPSBOT_CONFIG alone: `opsbot config check` needs no other setting, valid or not."""
+
+    model_config = SOURCES
+
+    opsbot_config: str = Field(default="opsbot.yaml", alias="OPSBOT_CONFIG")
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SOURCES
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -151,13 +163,30 @@ class Settings(BaseSettings):
         return self
 
 
-def load_settings(**overrides: object) -> Settings:
+SettingsModel = TypeVar("SettingsModel", bound=BaseSettings)
+
+
+def _read(model: type[SettingsModel], **overrides: object) -> SettingsModel:
     """Read settings, turning pydantic's report into one line naming the variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return model(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
-        alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        alias = model.model_fields[field].alias if field in model.model_fields else field
         message = first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"{alias or field} is invalid: {message}") from None
+    except UnicodeDecodeError as exc:  # only .env is read from bytes
+        raise SettingsError(
+            f".env is not UTF-8 text (the byte 0x{exc.object[exc.start]:02x} at byte "
+            f"{exc.start + 1} cannot be read)"
+        ) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    return _read(Settings, **overrides)
+
+
+def config_file_setting() -> str:
+    """OPSBOT_CONFIG, reading no other setting."""
+    return _read(ConfigFileSetting).opsbot_config

@@ -136,6 +136,27 @@ def test_dotenv_file_is_read(tmp_path):
     assert settings.bot_token() == "xoxb-from-dotenv" and settings.opsbot_log_format == "json"
 
 
+def test_a_dotenv_file_that_is_not_utf8_is_one_line(tmp_path, capsys):
+    (tmp_path / ".env").write_bytes(b"OPSBOT_LOG_FORMAT=json\nSLACK_BOT_TOKEN=xoxb-\xff\n")
+    assert main(["db", "upgrade"]) == 2
+    assert capsys.readouterr().err == (
+        "opsbot: .env is not UTF-8 text (the byte 0xff at byte 45 cannot be read)\n"
+    )
+
+
+def test_config_check_needs_no_other_setting(monkeypatch, capsys):
+    """It reads OPSBOT_CONFIG and nothing else: a CI job checking the file needs neither
+    the tokens nor the database's driver."""
+    monkeypatch.setenv("OPSBOT_CONFIG", str(example_config_path()))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-a-user-token")
+    monkeypatch.setenv("DATABASE_URL", "mysql://opsbot@db/opsbot")
+    monkeypatch.setenv("PORT", "abc")
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr()
+    assert out.out == f"{example_config_path()} is valid: 3 teams, 2 rosters\n"
+    assert out.err == ""
+
+
 def test_serve_without_token_stops_with_one_line(capsys):
     assert main(["serve"]) == 2
     err = capsys.readouterr().err.strip()

@@ -37,15 +37,18 @@ def _judged_later(info: ValidationInfo) -> bool:
     return isinstance(info.context, dict) and info.context.get("across_fields") == "later"
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
 def _user_id(value: str) -> str:
-    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
-        raise ValueError(f"{value!r} is not a Slack user ID (U…)")
+    if not _USER_ID.fullmatch(value):
+        raise ValueError(f"{shown(value)} is not a Slack user ID (U…)")
     return value
 
 
 def _channel_id(value: str) -> str:
     if not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
-        raise ValueError(f"{value!r} is not a Slack channel ID (C…)")
+        raise ValueError(f"{shown(value)} is not a Slack channel ID (C…)")
     return value
 
 
@@ -53,20 +56,20 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Tokyo") from None
+        raise ValueError(f"{shown(value)} is not an IANA time zone such as Asia/Tokyo") from None
     return value
 
 
 def _slug_id(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-        raise ValueError(f"{value!r} must be lowercase letters, digits, - or _")
+        raise ValueError(f"{shown(value)} must be lowercase letters, digits, - or _")
     return value
 
 
 def _escalation_level(value: str) -> str:
-    if value in LEVEL_WORDS or re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+    if value in LEVEL_WORDS or _USER_ID.fullmatch(value):
         return value
-    raise ValueError(f"{value!r} is not primary, secondary, channel or a Slack user ID (U…)")
+    raise ValueError(f"{shown(value)} is not primary, secondary, channel or a Slack user ID (U…)")
 
 
 def shown(value: Any) -> str:
@@ -158,7 +161,7 @@ class Channels(_Model):
 
 def _channel_prefix(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,20}", value):
-        raise ValueError(f"{value!r} must be 1 to 21 lowercase letters, digits, - or _")
+        raise ValueError(f"{shown(value)} must be 1 to 21 lowercase letters, digits, - or _")
     return value
 
 

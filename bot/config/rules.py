@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
 from bot.config.source import Loc
-from bot.standby.windows import WindowLike, overlapping_windows
+from bot.standby.windows import WEEKDAY_NUMBERS, WindowLike, overlapping_windows
 
 Finding = tuple[Loc, str]
 
@@ -101,14 +101,13 @@ class MomentLike(Protocol):
     def time(self) -> dt.time: ...
 
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+def _minute_of_week(moment: MomentLike) -> int:
+    return (WEEKDAY_NUMBERS[moment.day] * 24 + moment.time.hour) * 60 + moment.time.minute
 
 
 def _minutes_after(moment: MomentLike, prompt: MomentLike) -> int:
     """How long after the prompt `moment` comes in the loop's week (0: at the prompt)."""
-    days = _WEEKDAYS.index(moment.day) - _WEEKDAYS.index(prompt.day)
-    minutes = moment.time.hour * 60 + moment.time.minute - prompt.time.hour * 60
-    return (days * 24 * 60 + minutes - prompt.time.minute) % (7 * 24 * 60)
+    return (_minute_of_week(moment) - _minute_of_week(prompt)) % (7 * 24 * 60)
 
 
 def _named(moment: MomentLike) -> str:
