@@ -24,10 +24,8 @@ def findings_across_fields(data: dict[str, Any]) -> list[rules.Finding]:
     found = rules.ids_used_twice("teams", _texts(teams, "id"))
     found += rules.ids_used_twice("rosters", _texts(rosters, "id"))
     roster_ids = [roster_id for _, roster_id in _texts(rosters, "id")]
-    every_roster_has_an_id = isinstance(data.get("rosters"), list | None) and len(
-        roster_ids
-    ) == len(data.get("rosters") or [])
-    if every_roster_has_an_id:
+    listed = data.get("rosters")
+    if listed is None or (isinstance(listed, list) and len(listed) == len(roster_ids)):
         found += rules.unknown_rosters(_texts(teams, "roster"), roster_ids)
     for index, roster in rosters:
         found += [(("rosters", index, *loc), message) for loc, message in _roster(roster)]
