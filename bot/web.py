@@ -15,6 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import clock
 from bot.catch_up import last_tick
+from bot.db.outage import reason
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -60,7 +61,9 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
     """200 while the database answers; 503 when it does not, or when this process runs the
     scheduler and its tick is stuck, as the clock's watchdog judges it (schedules/watchdog.py:
     a tick that has not moved, or none started, for its `stale_after`; a long tick that keeps
-    moving is not stuck). Restarting this process fixes that.
+    moving is not stuck). Restarting this process fixes that. A database that cannot be
+    reached is a 503 within the connect timeout (2 s), or at once while another request is
+    trying it (bot/db/outage.py), and a 200 again as soon as it answers.
 
     A process without a scheduler (the Procfile's web) reports the clock's last tick from
     the database, `"clock": {"last_tick", "age_seconds", "state": "ticking"|"stale"}`, once
@@ -71,7 +74,7 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
         bot.db.ping()
         clock_tick = last_tick(bot.db) if bot.tick_watch is None else None
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        log.warning("health check: database does not answer: %s", exc)
+        log.warning("health check: database does not answer: %s", reason(exc))
         return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
     body: dict[str, Any] = {"ok": True, "database": "up"}
     if clock_tick is not None:
