@@ -15,7 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import clock
 from bot.catch_up import last_tick
-from bot.db.outage import reason
+from bot.db.outage import reason, unreachable
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
@@ -51,7 +51,14 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
         if path == "/healthz":
             return healthz(bot, start_response)
         if path.startswith("/calendar/"):
-            return calendar_feed(bot, path, method, start_response)
+            try:
+                return calendar_feed(bot, path, method, start_response)
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                # a calendar app fetches the feed again later; 503 says "later", not "broken"
+                log.warning("calendar feed: the database does not answer: %s", reason(exc))
+                return _json(start_response, "503 Service Unavailable", {"error": "try later"})
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application

@@ -4,7 +4,8 @@ refuses, black-holes or stalls new ones, then restores them.
 
 While the database is away, a slash command, a click and a modal submission each get
 HTTP 200 and one line saying opsbot cannot reach its database (within Slack's 3 seconds,
-whichever way it is away); /healthz says 503. Once it is back, everything works without a
+whichever way it is away); /healthz says 503, and so does a calendar feed (a calendar app
+fetches it again later). Once it is back, everything works without a
 restart, and what came due meanwhile (a standby window's post and ping, an escalation
 step, a Loop-of-Loops reminder) is sent once, marked late where the ledger does that.
 Time is moved with freezegun; nothing is slept through. PostgreSQL only: skipped, saying
@@ -32,6 +33,7 @@ from bot.ledger import Due, Ledger
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
 from bot.slack_requests import Reply
+from bot.standby.calendar import feed_url, issue_feed
 from schedules import DatabaseOutage, _safe_tick
 from tests.conftest import (
     ALICE,
@@ -44,6 +46,7 @@ from tests.conftest import (
 )
 from tests.tcp_proxy import TcpProxy
 from tests.test_health import health
+from tests.test_standby_calendar import fetch
 
 PAY, SEARCH, MOBILE = "U0PMPAY01", "U0PMSRCH1", "U0PMMOB01"
 LEAD = "U0LEAD001"
@@ -117,6 +120,7 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
     slack, bot, standin, proxy, server
 ):
     incident = declare(slack, bot)
+    feed = feed_url(issue_feed(bot.db, "roster", "platform"))
     proxy.refuse()
 
     reply, took = timed(lambda: slack.command("list", user=ALICE))
@@ -157,10 +161,12 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
     assert standin.responses()[-1]["text"].startswith(f"{CANNOT_REACH} `/standby`.")
 
     assert health(server) == (503, {"ok": False, "database": "down"})
+    assert fetch(f"{server}{feed}")[0] == 503  # a calendar app tries again later
 
     proxy.restore()  # no restart: the same process, the same pool
 
     assert health(server) == (200, {"ok": True, "database": "up"})
+    assert fetch(f"{server}{feed}")[0] == 200
     assert "INC-1" in slack.command("list", user=ALICE).text
     slack.click("incident_take_ic", str(incident.id), user=BOB)
     reply = loop_update(slack, bot)
