@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
 
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from bot.executor import GiveWay
@@ -152,7 +154,10 @@ def test_a_failure_after_the_ack_is_not_silence(slack, standin, bot, monkeypatch
 
 
 def test_a_sev1_pages_on_declare_and_says_so_after_the_ack(slack, standin, bot):
-    reply = slack.command("declare sev1 Payments failing")
+    # Tue 24 Nov 2026 12:00 JST: no window is open, so the lead is paged (the test used to
+    # read the real clock, and failed during the evening window)
+    with freeze_time(dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)):
+        reply = slack.command("declare sev1 Payments failing")
     assert "Declaring a sev1 incident" in reply.text
     [declared, *_] = standin.responses()
     assert declared["text"].startswith(":rotating_light: Declared INC-1. Creating its channel…")
