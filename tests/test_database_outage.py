@@ -349,3 +349,37 @@ def test_a_delivery_sent_just_before_the_database_went_away_is_not_sent_again(bo
         ("test:first", "sent", True),
         ("test:second", "sent", True),
     ]
+
+
+def test_a_delivery_whose_rendering_finds_the_database_gone_is_made_once_it_is_back(
+    bot, standin, proxy, caplog
+):
+    """Renderers read the database at send time: the database going away then is not a
+    failed attempt (no backoff, no traceback), and the delivery goes once it is back."""
+    tries: list[str] = []
+
+    def render_then_send(delivery: Delivery) -> Outcome:
+        tries.append(delivery.key)
+        if len(tries) == 1:
+            proxy.refuse()
+        bot.ledger.get(delivery.key)  # a read, as a renderer makes
+        answer = bot.client.chat_postMessage(**delivery.payload)
+        return Outcome(sent=True, channel=answer["channel"], ts=answer["ts"])
+
+    ledger = Ledger(bot.db, render_then_send)
+    with freeze_time(jst(24, 9, 0)):
+        with bot.db.session() as session:
+            payload = {"channel": GENERAL, "text": "rendered"}
+            Ledger.enqueue(
+                session, Due("test:rendered", "test", "chat.postMessage", payload, jst(24, 9))
+            )
+        with caplog.at_level(logging.INFO), pytest.raises(OperationalError):
+            ledger.deliver_due()
+        proxy.restore()
+        assert ledger.deliver_due().sent == ["test:rendered"]
+
+    assert [m.text for m in standin.messages(GENERAL)] == ["rendered"]
+    with bot.db.read() as session:
+        delivery = session.scalars(select(Delivery)).one()
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+    assert [r for r in caplog.records if r.exc_info] == []

@@ -359,6 +359,9 @@ class Ledger:
         try:
             outcome = self._send(delivery)
         except Exception as exc:
+            if unreachable(exc):  # rendering it needed the database: not an attempt
+                self.unwritten.keep([(delivery.id, token, {})])  # its lease, given back later
+                raise
             log.exception("delivery %s failed unexpectedly", delivery.key)
             outcome = Outcome(error=f"{type(exc).__name__}: {exc}")
         self._record(delivery, token, outcome, report)
