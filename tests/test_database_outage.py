@@ -383,3 +383,27 @@ def test_a_delivery_whose_rendering_finds_the_database_gone_is_made_once_it_is_b
         delivery = session.scalars(select(Delivery)).one()
     assert (delivery.status, delivery.attempts) == ("sent", 1)
     assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_deliveries_sent_right_after_a_change_are_left_to_the_tick_while_it_is_away(
+    bot, standin, proxy, caplog
+):
+    """`deliver_soon` after a change: with the database gone meanwhile, one log line (no
+    traceback in the work after the ack), and the tick sends it once it is back."""
+    with freeze_time(jst(24, 9, 0)):
+        with bot.db.session() as session:
+            payload = {"channel": GENERAL, "text": "soon"}
+            due = Due("test:soon", "test", "chat.postMessage", payload, jst(24, 9))
+            Ledger.enqueue(session, due)
+        proxy.refuse()
+        with caplog.at_level(logging.INFO):
+            report = bot.ledger.deliver_keys(["test:soon"])
+        assert (report.sent, standin.messages(GENERAL)) == ([], [])
+        proxy.restore()
+        bot.tick()
+        bot.tick()
+
+    assert [m.text for m in standin.messages(GENERAL)] == ["soon"]
+    [line] = [r.getMessage() for r in caplog.records if "left to the tick" in r.getMessage()]
+    assert line.startswith("1 deliveries left to the tick: the database does not answer")
+    assert [r for r in caplog.records if r.exc_info] == []

@@ -215,16 +215,28 @@ class Ledger:
         return report
 
     def deliver_keys(self, keys: Iterable[str]) -> Report:
-        """Try the given deliveries now, in order (used right after the change that caused them)."""
+        """Try the given deliveries now, in order (used right after the change that caused
+        them). When the database cannot be reached this is one log line, and the tick sends
+        them once it is back."""
         keys = list(keys)
-        with self.db.read() as session:
-            rows = {
-                key: delivery_id
-                for key, delivery_id in session.execute(
-                    select(Delivery.key, Delivery.id).where(Delivery.key.in_(keys))
-                )
-            }
-        return self._deliver_ids([rows[k] for k in keys if k in rows])
+        try:
+            with self.db.read() as session:
+                rows = {
+                    key: delivery_id
+                    for key, delivery_id in session.execute(
+                        select(Delivery.key, Delivery.id).where(Delivery.key.in_(keys))
+                    )
+                }
+            return self._deliver_ids([rows[k] for k in keys if k in rows])
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            log.warning(
+                "%d deliveries left to the tick: the database does not answer (%s)",
+                len(keys),
+                reason(error),
+            )
+            return Report()
 
     def _free(self, now: dt.datetime) -> Any:
         return and_(
@@ -313,19 +325,9 @@ class Ledger:
             )
 
     def _finish(self, delivery_id: int, token: str, **values: Any) -> None:
-        """Record an attempt's outcome and release the lease; when the database cannot be
-        reached, keep it to be written once it can (bot/ledger/unwritten.py), and raise."""
-        try:
-            self._write(delivery_id, token, **values)
-        except Exception as error:
-            if unreachable(error):
-                log.warning(
-                    "delivery %d: its outcome is kept until the database is back (%s)",
-                    delivery_id,
-                    reason(error),
-                )
-                self.unwritten.keep([(delivery_id, token, values)])
-            raise
+        """Record an attempt's outcome and release the lease (kept for later, and raised,
+        when the database cannot be reached: bot/ledger/unwritten.py)."""
+        self.unwritten.record(delivery_id, token, values)
 
     @retry(
         retry=retry_if_exception_type(OperationalError),

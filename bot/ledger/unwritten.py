@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bot.db.outage import reason, unreachable
+
 log = logging.getLogger(__name__)
 
 # (delivery id, lease token, the values to set; none: only give the lease back)
@@ -27,6 +29,20 @@ class Unwritten:
     def __len__(self) -> int:
         with self._lock:
             return len(self._outcomes)
+
+    def record(self, delivery_id: int, token: str, values: dict[str, Any]) -> None:
+        """Write an outcome now; when the database cannot be reached, keep it and raise."""
+        try:
+            self._write(delivery_id, token, **values)
+        except Exception as error:
+            if unreachable(error):
+                log.warning(
+                    "delivery %d: its outcome is kept until the database is back (%s)",
+                    delivery_id,
+                    reason(error),
+                )
+                self.keep([(delivery_id, token, values)])
+            raise
 
     def keep(self, outcomes: list[Outcome]) -> None:
         with self._lock:
