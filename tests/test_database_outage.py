@@ -227,6 +227,19 @@ def test_a_database_that_stops_answering_mid_conversation_is_acknowledged_by_the
     assert "INC-1" in slack.command("list", user=ALICE).text
 
 
+def test_the_first_transaction_after_an_outage_may_open_another_inside_it(bot, proxy):
+    """While the database is known to be away only one caller tries it; once that caller
+    has a connection, the database counts as back, also for a read it makes inside."""
+    proxy.refuse()
+    with pytest.raises(OperationalError):
+        bot.db.ping()
+    proxy.restore()
+    with bot.db.session() as outer:
+        outer.execute(select(Incident.id)).all()
+        with bot.db.read() as inner:
+            assert inner.execute(select(Delivery.id)).all() == []
+
+
 # -- what came due while the database was away -------------------------------------------
 
 

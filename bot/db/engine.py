@@ -158,6 +158,7 @@ class Database:
         self.engine = make_engine(url, create_file=False)
         self._writers = WriterGate() if self.engine.dialect.name == "sqlite" else None
         self.reachability = Reachability()
+        event.listen(self.engine, "checkout", lambda *_: self.reachability.reached())
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False

@@ -96,7 +96,8 @@ class Reachability:
     host that drops packets holds a connect for `CONNECT_TIMEOUT` seconds, and a burst of
     requests would queue behind one another past Slack's 3 seconds). Nothing waits for a
     time to pass: the next caller after a failed try tries again, so the database is used
-    again as soon as it answers."""
+    again as soon as it answers. It answers when the pool hands out a connection (its
+    `checkout` event, after `pool_pre_ping`): `reached()`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -106,6 +107,12 @@ class Reachability:
     @property
     def down(self) -> bool:
         return self._down is not None
+
+    def reached(self) -> None:
+        """A connection was handed out (new, or pinged alive): the database answers."""
+        if self._down is not None:
+            with self._lock:
+                self._down = None
 
     @contextmanager
     def attempt(self) -> Iterator[None]:
@@ -117,15 +124,10 @@ class Reachability:
         try:
             yield
         except BaseException as error:
-            with self._lock:
-                if connecting_failed(error):
+            if connecting_failed(error):
+                with self._lock:
                     self._down = reason(error)
-                elif trying:
-                    self._down = None  # it answered, with some other error
             raise
-        else:
-            with self._lock:
-                self._down = None
         finally:
             if trying:
                 with self._lock:
