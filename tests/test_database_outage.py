@@ -5,9 +5,9 @@ refuses, black-holes or stalls new ones, then restores them.
 While the database is away, a slash command, a click and a modal submission each get
 HTTP 200 and one line saying opsbot cannot reach its database (within Slack's 3 seconds,
 whichever way it is away); /healthz says 503, and so does a calendar feed (a calendar app
-fetches it again later). Once it is back, everything works without a
-restart, and what came due meanwhile (a standby window's post and ping, an escalation
-step, a Loop-of-Loops reminder) is sent once, marked late where the ledger does that.
+fetches it again later). Once it is back, everything works without a restart, and what
+came due meanwhile (a standby window's post and ping, an escalation step, a Loop-of-Loops
+reminder) is sent once, marked late where the ledger does that.
 Time is moved with freezegun; nothing is slept through. PostgreSQL only: skipped, saying
 why, where none is reachable."""
 
@@ -146,6 +146,7 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
     assert line.startswith("opsbot cannot reach its database right now, so it could not finish")
 
     # A modal acknowledged before its work (it closes at once) is answered by DM.
+    dms_before = len(standin.messages(ALICE))
     reply = slack.submit(
         "incident_update",
         {"text": "Rolled back"},
@@ -153,12 +154,15 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
         private_metadata=json.dumps({"incident": incident.id}),
     )
     assert (reply.status, reply.body) == (200, "")
-    assert standin.messages(ALICE)[-1].text.startswith(f"{CANNOT_REACH} that.")
+    [dm] = standin.messages(ALICE)[dms_before:]
+    assert dm.text.startswith(f"{CANNOT_REACH} that.")
 
     # A command answered after its ack, through its response_url.
+    before = len(standin.responses())
     reply = slack.command("", command="/standby", user=ALICE)
     assert (reply.status, reply.text) == (200, "")
-    assert standin.responses()[-1]["text"].startswith(f"{CANNOT_REACH} `/standby`.")
+    [told] = standin.responses()[before:]
+    assert told["text"].startswith(f"{CANNOT_REACH} `/standby`.")
 
     assert health(server) == (503, {"ok": False, "database": "down"})
     assert fetch(f"{server}{feed}")[0] == 503  # a calendar app tries again later
