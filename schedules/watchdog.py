@@ -13,7 +13,11 @@ a tick sleeping at the same line between calls, sample after sample, still moves
 The longest single wait a working tick makes is one Web API attempt (15 s timeout), one
 Retry-After sleep (Slack asks for seconds, rarely a minute) or one SQLite busy wait
 (15 s), all well under the default `STALE_AFTER`. A tick that fails (raises) is not stuck:
-it is logged and the next tick retries; restarting would not help.
+it is logged and the next tick retries; restarting would not help. That is how a database
+outage looks: a tick that cannot connect fails within the connect timeout (2 s, see
+bot/db/engine.py), so the clock lives through the outage and catches up after it
+(tests/test_database_outage_processes.py). Only a connection that stops answering
+mid-conversation holds a tick in place, until TCP keepalives end it (about 25 s).
 
 When stuck, the watchdog logs one line (where the tick's thread is waiting) and ends the
 process at once with `STUCK_EXIT` (`os._exit`: a graceful shutdown would wait for the stuck
