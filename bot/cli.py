@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot import clock
 from bot.config import ConfigError, load_config
@@ -59,31 +60,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
             reason = f"{reason} (the default port; set PORT or --port)"
         named = "--port: " if args.port else "PORT: " if settings.port else ""
         raise SettingsError(f"{named}cannot listen on port {port}: {reason}") from None
-    socket_handler = None
+    socket_handlers: list[Any] = []
     try:
         if scheduler:
             scheduler.start()
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot import socket_mode
 
-            socket_handler = SocketModeHandler(
-                bot.bolt, settings.slack_app_token.get_secret_value()
-            )  # type: ignore[union-attr]
             try:
-                socket_handler.connect()
+                socket_handlers = socket_mode.connect(
+                    bot.bolt,
+                    settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+                )
             except SlackApiError as exc:
                 error = exc.response.get("error", "refused")
                 raise SettingsError(
                     f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({error})"
                 ) from None
-            log.info("connected to Slack over Socket Mode")
         log.info(
             "opsbot serving on port %d (scheduler %s)", server.port, "on" if scheduler else "off"
         )
         server.serve_forever()
     finally:
-        if socket_handler:
-            socket_handler.close()
+        if socket_handlers:
+            from bot import socket_mode
+
+            socket_mode.close(socket_handlers)
         if scheduler:
             scheduler.shutdown(wait=True)
         bot.close()

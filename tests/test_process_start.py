@@ -164,4 +164,4 @@ def test_serve_reads_the_app_token_from_dotenv_and_needs_no_signing_secret(tmp_p
         code, log = stop(process)
     assert code == 0, log
     messages = [json.loads(line)["message"] for line in log.splitlines() if line.startswith("{")]
-    assert "connected to Slack over Socket Mode" in messages
+    assert "connected to Slack over Socket Mode (2 connections)" in messages

@@ -152,19 +152,23 @@ def test_an_event_redelivered_after_a_lost_ack_publishes_once(clock, socket_slac
 def test_after_refresh_requested_the_bot_reconnects_and_still_answers(
     socket_slack, socket_bot, standin
 ):
-    """The first answer after a refresh comes about 3 s late: slack_sdk's built-in client
-    reads the new connection only once its read of the old one times out (3 s)."""
-    [before] = standin.socket_mode.wait_for_links(1)
-    assert standin.disconnect("refresh_requested") == 1
-    [after] = standin.socket_mode.wait_for_links(1)
+    """Slack refreshes one connection at a time. slack_sdk's built-in client reads a new
+    connection only once its read of the old one times out (3 s), so with one connection a
+    command sent just after a refresh was acknowledged after Slack's 3 s; opsbot holds two,
+    and the other one answers in time."""
+    _first, second = standin.socket_mode.wait_for_links(2)
+    assert standin.disconnect("refresh_requested", link=second.number) == 1
 
     reply = socket_slack.command("declare sev3 After the refresh", user=ALICE)
 
-    assert after.number == before.number + 1
-    assert len(standin.calls_to("apps.connections.open")) == 2  # a fresh URL each time
     assert "Declaring a sev3 incident: After the refresh" in reply.text
-    assert standin.acks[-1].link == after.number
+    assert not standin.acks[-1].late  # within Slack's 3 s
     assert [i.title for i in incidents(socket_bot)] == ["After the refresh"]
+    # the refreshed one comes back once its old connection has closed (10 s after the warning)
+    live = standin.socket_mode.wait_for_links(2, timeout=20)
+    assert second.number not in [link.number for link in live]
+    reply = socket_slack.command("declare sev3 Once both are back", user=ALICE)
+    assert not standin.acks[-1].late
 
 
 def test_opsbot_serve_with_an_app_token_works_over_socket_mode(tmp_path, standin, database_url):
@@ -186,7 +190,9 @@ def test_opsbot_serve_with_an_app_token_works_over_socket_mode(tmp_path, standin
         code, log = stop(process)
     assert code == 0, log
     # apps.connections.open went to SLACK_API_URL, with the app-level token
-    assert [call.token for call in standin.calls_to("apps.connections.open")] == [standin.app_token]
+    opened = standin.calls_to("apps.connections.open")  # at least one per connection
+    assert len(opened) >= 2 and {call.token for call in opened} == {standin.app_token}
     messages = [json.loads(line)["message"] for line in log.splitlines() if line.startswith("{")]
-    assert "connected to Slack over Socket Mode" in messages and "opsbot stopped" in messages
+    assert "connected to Slack over Socket Mode (2 connections)" in messages
+    assert "opsbot stopped" in messages
     assert standin.app_token not in log

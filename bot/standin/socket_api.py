@@ -52,9 +52,16 @@ class SocketModeFace:
             timeout=timeout,
         )
 
-    def disconnect(self, reason: str = "refresh_requested", *, grace: float | None = None) -> int:
-        """Tell every connection of the app to go (see ``SocketModeServer.disconnect``)."""
-        return self.socket_mode.disconnect(reason, grace=grace)
+    def disconnect(
+        self,
+        reason: str = "refresh_requested",
+        *,
+        grace: float | None = None,
+        link: int | None = None,
+    ) -> int:
+        """Tell every connection of the app (or connection ``link``) to go (see
+        ``SocketModeServer.disconnect``)."""
+        return self.socket_mode.disconnect(reason, grace=grace, link=link)
 
     @property
     def envelopes(self) -> list[Envelope]:

@@ -273,8 +273,15 @@ class SocketModeServer:
 
     # -- disconnecting -------------------------------------------------------------------
 
-    def disconnect(self, reason: str = "refresh_requested", *, grace: float | None = None) -> int:
-        """Send ``{"type": "disconnect", "reason": reason}`` on every live connection and
+    def disconnect(
+        self,
+        reason: str = "refresh_requested",
+        *,
+        grace: float | None = None,
+        link: int | None = None,
+    ) -> int:
+        """Send ``{"type": "disconnect", "reason": reason}`` on every live connection (or
+        only on connection number ``link``: Slack refreshes each connection on its own) and
         close each ``grace`` seconds later (``refresh_requested``: 10 s by default, as Slack
         gives; ``link_disabled``: at once). No envelope goes out on them any more. Returns
         how many connections were told."""
@@ -282,7 +289,7 @@ class SocketModeServer:
         if grace is None:
             grace = 0.0 if reason == "link_disabled" else DISCONNECT_GRACE
         with self._changed:
-            told = [link for link in self._links if link.live]
+            told = [each for each in self._links if each.live and link in (None, each.number)]
             for link in told:
                 link.disconnect_reason = reason
             connections = [self._connections.get(link.number) for link in told]

@@ -318,7 +318,7 @@ def test_refresh_requested_gets_slack_sdks_client_onto_a_fresh_url(slack):
         [second] = slack.socket_mode.wait_for_links(1)
         ack = slack.send_slash_command({**COMMAND, "text": "again"})
     finally:
-        close(client, slack)
+        close([client], slack)
     assert second.number == 2 and second.ticket != first.ticket
     assert len(slack.calls_to("apps.connections.open")) == 2  # a fresh URL, not the old one
     assert ack is not None and ack.link == 2 and ack.payload["text"].startswith("again on ")
