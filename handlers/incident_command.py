@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks as bk
 from bot import clock, timefmt
+from bot.db.outage import unreachable
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
 from bot.escaping import escape
@@ -112,6 +113,10 @@ def register(bot: OpsBot) -> None:
         bot.deliver_soon(result.deliveries)
 
 
+DECLARE_UNREACHABLE = (
+    "opsbot cannot reach its database right now, so nothing was declared. Try again in a "
+    "minute; meanwhile, open a channel and tell people by hand."
+)
 DECLARE_FAILED = "Something went wrong while declaring; see `/incident list` before trying again."
 
 
@@ -131,7 +136,11 @@ def declare_after_ack(
     except Refusal as exc:
         respond(**ephemeral(f":warning: {exc}"))
         return
-    except Exception:
+    except Exception as error:
+        if unreachable(error):  # nothing was declared: say why, and to try again
+            log.warning("declaring an incident failed: the database cannot be reached")
+            respond(**ephemeral(f":x: {DECLARE_UNREACHABLE}"))
+            return
         log.exception("declaring an incident failed")
         respond(**ephemeral(f":x: {DECLARE_FAILED}"))
         return

@@ -164,6 +164,15 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
     [told] = standin.responses()[before:]
     assert told["text"].startswith(f"{CANNOT_REACH} `/standby`.")
 
+    # A declare, acknowledged at once and recorded after: nothing declared, and why.
+    before = len(standin.responses())
+    reply = slack.command("declare sev1 Payments are down", user=ALICE)
+    assert "Declaring a sev1 incident" in reply.text
+    [told] = standin.responses()[before:]
+    assert told["text"].startswith(
+        ":x: opsbot cannot reach its database right now, so nothing was declared."
+    )
+
     assert health(server) == (503, {"ok": False, "database": "down"})
     assert fetch(f"{server}{feed}")[0] == 503  # a calendar app tries again later
 
