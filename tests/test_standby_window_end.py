@@ -16,18 +16,7 @@ from bot.app import create_app
 from bot.ledger.models import Delivery
 from bot.standby.models import StandbyAcknowledgement
 from tests.conftest import ALICE, CAROL, make_settings
-
-STANDBY = "C0STANDBY1"
-KEY = "platform:2026-11-24:0730"
-JST = dt.timezone(dt.timedelta(hours=9))
-
-
-def jst(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 11, day, hour, minute, tzinfo=JST)
-
-
-def posts(standin, channel=STANDBY):
-    return [m for m in standin.messages(channel) if not m.is_reply]
+from tests.test_standby_e2e import KEY, STANDBY, jst, posts
 
 
 def seen(standin, message, reader) -> str:
