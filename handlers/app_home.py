@@ -15,12 +15,25 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from bot import blocks as bk
+from bot.db.outage import unreachable
 from bot.home import home_view
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
 
 log = logging.getLogger(__name__)
+
+# What the tab shows while the database cannot be reached (instead of what it showed last).
+UNREACHABLE_VIEW = {
+    "type": "home",
+    "blocks": [
+        bk.section(
+            ":x: opsbot cannot reach its database right now, so this tab cannot show your "
+            "shifts, incidents and updates. Open it again in a minute."
+        )
+    ],
+}
 
 
 def retry_num(request: BoltRequest) -> str | None:
@@ -48,6 +61,13 @@ def register(bot: OpsBot) -> None:
             return  # the messages tab: nothing to publish
         user = event["user"]
         try:
-            client.views_publish(user_id=user, view=home_view(bot, user))
+            view = home_view(bot, user)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            log.warning("App Home of %s: the database cannot be reached", user)
+            view = UNREACHABLE_VIEW
+        try:
+            client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("App Home of %s not published: %s", user, exc.response.get("error"))

@@ -87,6 +87,14 @@ def test_a_file_that_is_gone_gets_the_line_and_503_until_it_is_back(
     assert reply.status == 200 and took < SLACK_ACK_LIMIT
     assert reply.text.startswith(f"{CANNOT_REACH}, so it could not finish `/incident list`.")
     assert health(server) == (503, {"ok": False, "database": "down"})
+    # the App Home says so, instead of staying as it was with a traceback in the log
+    assert (
+        slack.requests.event({"type": "app_home_opened", "user": ALICE, "tab": "home"}).status
+        == 200
+    )
+    assert bot.wait_idle(timeout=30)
+    [view] = [c.arg("view") for c in standin.calls_to("views.publish")]
+    assert "cannot reach its database right now" in view["blocks"][0]["text"]["text"]
 
     moved.rename(data_dir)
     assert health(server) == (200, {"ok": True, "database": "up"})
