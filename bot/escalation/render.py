@@ -9,7 +9,7 @@ from bot import timefmt
 from bot.escalation.models import Escalation, Page
 from bot.escaping import escape
 from bot.incidents.models import Incident
-from bot.incidents.render import duration, title_line
+from bot.incidents.render import duration, paged_target, title_line
 
 OUTCOME = {
     "acknowledged": ":white_check_mark: You acknowledged this page.",
@@ -48,7 +48,7 @@ def history_lines(
     lines = []
     for chain, pages in chains:
         for p in pages:
-            target = "the incidents channel" if p.target == "channel" else f"<@{p.target}>"
+            target = paged_target(p.target)
             when = timefmt.token(p.paged_at, zone)
             lines.append(f"{when} paged {target}: {p.outcome.replace('_', ' ')}")
         if chain.acknowledged_at:
@@ -78,4 +78,4 @@ def nobody_left(chain: Escalation, pages: list[Page], incident: Incident) -> dic
 
 
 def _people(targets: list[str]) -> str:
-    return ", ".join("the incidents channel" if t == "channel" else f"<@{t}>" for t in targets)
+    return ", ".join(paged_target(t) for t in targets)

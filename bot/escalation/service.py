@@ -20,6 +20,7 @@ from bot.escalation.models import ACKNOWLEDGED, ACTIVE, EXHAUSTED, STOPPED, Esca
 from bot.escaping import code
 from bot.incidents import deliveries as incident_out
 from bot.incidents.models import Incident
+from bot.incidents.render import paged_target
 from bot.incidents.service import Actor, IncidentService
 from bot.ledger import Ledger
 from bot.standby.schedule import Shift, on_standby
@@ -157,8 +158,7 @@ class EscalationService:
             session.flush()
             keys = self._page(session, incident, roster, chain, who, now)
         note = f" {OFF_HOURS}" if off_hours else ""
-        named = "the incidents channel" if who == "channel" else f"<@{who}>"
-        return Change(f"Paged {named} on {roster.name} for {incident.ref}.{note}", keys)
+        return Change(f"Paged {paged_target(who)} on {roster.name} for {incident.ref}.{note}", keys)
 
     def _page(
         self,

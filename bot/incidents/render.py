@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from bot import blocks as bk
 from bot import timefmt
@@ -31,9 +30,9 @@ def duration(delta: dt.timedelta | None) -> str:
     return " ".join([*parts, f"{minutes}m"])
 
 
-def local(moment: dt.datetime, zone: ZoneInfo) -> str:
-    """``2026-11-24 07:30 JST``: for text Slack does not render (the postmortem file)."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+def paged_target(target: str | None) -> str:
+    """Who a page went to, as a line names it: a person, or the incidents channel."""
+    return "the incidents channel" if target == "channel" else mention(target)
 
 
 def title_line(incident: Incident) -> str:
@@ -118,7 +117,7 @@ def event_line(event: IncidentEvent, incident: Incident) -> str:
             return f"{who} made {mention(event.data.get('user'))} {text}"
         case "paged":
             paged = event.data.get("target")
-            target = "the incidents channel" if paged == "channel" else mention(paged)
+            target = paged_target(paged)
             level = event.data.get("level", 0) + 1
             why = f": {text}" if text else ""
             return f":pager: Paged {target} ({event.data.get('roster')}, level {level}){why}"
