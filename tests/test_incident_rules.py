@@ -13,20 +13,15 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot.escalation.models import Page
-from bot.incidents.models import Incident
 from tests.conftest import ALICE, CAROL, GENERAL, INCIDENTS
 from tests.test_escalation_e2e import LEAD, chain, jst, pages_to
+from tests.test_incident_declare import incidents
 
 
 @pytest.fixture
 def clock():
     with freeze_time(jst(7, 40)) as frozen:
         yield frozen
-
-
-def incidents(bot) -> list[Incident]:
-    with bot.db.read() as session:
-        return list(session.scalars(select(Incident).order_by(Incident.id)))
 
 
 def incident_channel(bot, ref: int = 1) -> str:

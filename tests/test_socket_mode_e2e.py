@@ -15,10 +15,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.incidents.models import Incident
 from bot.socket_requests import SocketModeRequests
 from bot.standby.models import StandbyAcknowledgement
 from tests.conftest import ALICE, BOB, CAROL, GENERAL, INCIDENTS
+from tests.test_incident_declare import incidents
 from tests.test_processes import environment, free_port, opsbot, stop, wait_healthy
 
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -34,11 +34,6 @@ def jst(hour: int, minute: int) -> dt.datetime:
 def clock():
     with freeze_time(jst(7, 30)) as frozen:
         yield frozen
-
-
-def incidents(bot) -> list[Incident]:
-    with bot.db.read() as session:
-        return list(session.scalars(select(Incident).order_by(Incident.id)))
 
 
 def open_home(slack, user: str, **headers: str):
