@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import timefmt
 from bot.config import OrgConfig
 from bot.incidents.models import Incident
-from bot.incidents.render import duration
+from bot.incidents.render import duration, local
 
 _MENTION = re.compile(r"<[@#]([UWC][A-Z0-9]+)(?:\|([^<>]*))?>")
 _KIND = {
@@ -62,7 +62,7 @@ def postmortem_markdown(
         f"- Severity: {incident.severity}",
         f"- Status: {incident.status}",
         f"- Team: {team.name if team else '—'}",
-        f"- Declared: {timefmt.wall(incident.declared_at, zone)} by <@{incident.declared_by}>",
+        f"- Declared: {local(incident.declared_at, zone)} by <@{incident.declared_by}>",
         f"- Incident commander: {f'<@{incident.commander}>' if incident.commander else '—'}",
         f"- Comms: {f'<@{incident.comms}>' if incident.comms else '—'}",
         "",
@@ -95,7 +95,7 @@ def postmortem_markdown(
             detail = f"{event.data.get('from')} → {event.data.get('to')}"
         elif event.kind == "role":
             detail = f"{event.text}: <@{event.data.get('user')}>"
-        when = timefmt.wall(event.at, zone)
+        when = local(event.at, zone)  # with the year: a postmortem is read long after
         lines.append(f"| {when} | <@{event.actor}> | {what}: {_md(detail)} |")
     lines += [
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from bot import blocks as bk
 from bot import timefmt
@@ -28,6 +29,11 @@ def duration(delta: dt.timedelta | None) -> str:
     parts = [f"{days}d"] if days else []
     parts += [f"{hours}h"] if hours else []
     return " ".join([*parts, f"{minutes}m"])
+
+
+def local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """``2026-11-24 07:30 JST``: for text Slack does not render (the postmortem file)."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def paged_target(target: str | None) -> str:
