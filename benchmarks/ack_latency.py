@@ -7,7 +7,7 @@ Three processes, so that nothing measured shares a GIL with what measures it:
   bot.web.HttpServer with 8 threads), or the product itself, `opsbot serve --no-scheduler`
   through the real CLI (as the Procfile's web process runs it; it migrates its database
   at start and logs as in production);
-* the Web API stand-in (bot/standin), in a process of its own, optionally behind
+* the Web API stand-in (bot/kit/standin), in a process of its own, optionally behind
   benchmarks/slow_proxy.py, which waits `--delay-ms` before forwarding each call;
 * the senders, in this process: `--concurrency` threads, each on its own keep-alive
   connection, sending `--warmup`, then `--requests` signed

@@ -18,8 +18,8 @@ from benchmarks.servers import SIGNING_SECRET, BenchmarkError, ServerProcess
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.incidents.models import Incident
+from bot.kit.slack_requests import SlackRequests, sign
 from bot.ledger.models import PENDING, SENT, Delivery
-from bot.slack_requests import SlackRequests, sign
 
 TITLE = "Benchmark incident"
 DECLARER = "U0ALICE01"

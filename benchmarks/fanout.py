@@ -48,10 +48,10 @@ from bot import clock
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
 from bot.db.migrate import upgrade
+from bot.kit.standin import SlackStandIn
 from bot.ledger.models import SENT, Delivery
 from bot.loop.weeks import loop_week
 from bot.settings import Settings
-from bot.standin import SlackStandIn
 from schedules import TICK_SECONDS
 
 WEEK = "2026-W48"  # prompted Mon 23 Nov 2026 10:00 JST

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from bot.blocks import SECTION_LIMIT
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -35,6 +34,7 @@ from bot.loop import digest as build
 from bot.loop import render_digest
 from bot.loop.models import DONE, OPEN, STATUSES, LoopAsk, LoopUpdate
 from bot.loop.weeks import loop_week, shift
+from bot.slack.blocks import SECTION_LIMIT
 from bot.standby.models import StandbyAcknowledgement
 
 SEED = 20261126

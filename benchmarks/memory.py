@@ -1,7 +1,7 @@
 """Resident memory of an idle `opsbot serve` against a bare Bolt app (goal: under 150 MB).
 
 Each process runs on its own, as a platform runs it: a subprocess of this one, with a
-migrated SQLite file of its own, the example configuration, the Web API stand-in (bot/standin,
+migrated SQLite file of its own, the example configuration, the Web API stand-in (bot/kit/standin,
 in this process) as SLACK_API_URL and a free loopback port. Once it is ready (it answers
 `GET /healthz`, and a process with a scheduler has completed its first tick) it is left
 idle for `--memory-idle` seconds; then `VmRSS` (resident now) and `VmHWM` (the peak resident
@@ -186,7 +186,7 @@ def candidates() -> list[Candidate]:
 def run(options: Options, only: list[Candidate] | None = None) -> list[Measurement]:
     """Measure `only` these candidates (default: all of them, the baseline first)."""
     from bot.db.migrate import upgrade
-    from bot.standin import SlackStandIn
+    from bot.kit.standin import SlackStandIn
 
     results = []
     with (

@@ -1,4 +1,4 @@
-"""The Web API stand-in (bot/standin) in a process of its own, so that it shares no GIL with
+"""The Web API stand-in (bot/kit/standin) in a process of its own, so that it shares no GIL with
 the server under test nor with the senders; optionally behind benchmarks/slow_proxy.py,
 which waits before forwarding each call. RemoteSlack starts it and asks it, over a pipe,
 what it recorded."""
@@ -22,7 +22,7 @@ def _standin_process(
     """Child process: a SlackStandIn (behind a DelayingProxy when `delay`), answering the
     benchmark's questions about what it recorded over `conn` until told to stop."""
     from benchmarks.slow_proxy import DelayingProxy
-    from bot.standin import SlackStandIn
+    from bot.kit.standin import SlackStandIn
 
     with contextlib.ExitStack() as stack:
         standin = stack.enter_context(SlackStandIn())

@@ -204,23 +204,13 @@ def bare_bolt_wsgi(api_url: str | None):  # type: ignore[no-untyped-def]
     return application
 
 
-class _BareBolt:
-    """The bare Bolt app with what HttpServer asks of a bot: its WSGI application."""
-
-    def __init__(self, api_url: str):
-        self.application = bare_bolt_wsgi(api_url)
-
-    def wsgi(self):  # type: ignore[no-untyped-def]
-        return self.application
-
-
 def serve_baseline() -> int:
     """The baseline server process: `python -m benchmarks.servers --serve-baseline`."""
     from bot.web import HttpServer, exit_on_sigterm
 
     exit_on_sigterm()
-    bare = _BareBolt(os.environ["SLACK_API_URL"])
-    server = HttpServer(bare, port=int(os.environ["PORT"]), threads=SERVER_THREADS)  # type: ignore[arg-type]
+    bare = bare_bolt_wsgi(os.environ["SLACK_API_URL"])
+    server = HttpServer(bare, port=int(os.environ["PORT"]), threads=SERVER_THREADS)
     server.serve_forever()
     return 0
 

@@ -1,6 +1,6 @@
 """A slow Slack: an HTTP proxy that waits before forwarding each call to the stand-in.
 
-The stand-in (bot/standin) answers at once and has no delay setting, so the benchmarks
+The stand-in (bot/kit/standin) answers at once and has no delay setting, so the benchmarks
 put this in front of it to imitate a slow Web API: every request (Web API calls and
 response URLs alike) sleeps `delay` seconds, then goes to the stand-in unchanged, and the
 stand-in's answer comes back unchanged.

@@ -14,7 +14,7 @@ from benchmarks.load import percentile
 from benchmarks.run import END, START, replace_section
 from benchmarks.servers import BenchmarkError
 from benchmarks.slow_proxy import DelayingProxy
-from bot.standin import SlackStandIn
+from bot.kit.standin import SlackStandIn
 
 
 def test_percentile_is_nearest_rank():

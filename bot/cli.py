@@ -10,9 +10,9 @@ from typing import Any
 
 from bot import clock
 from bot.config import ConfigError, load_config
-from bot.manifest import add_parser as add_manifest_parser
+from bot.kit.shell import add_parser as add_shell_parser
 from bot.settings import Settings, SettingsError, config_file_setting, load_settings, port_number
-from bot.shell import add_parser as add_shell_parser
+from bot.slack.manifest import add_parser as add_manifest_parser
 from schedules.watchdog import STALE_AFTER, STUCK_EXIT
 
 log = logging.getLogger("opsbot")
@@ -50,9 +50,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bot = create_app(settings, config)  # type: ignore[arg-type]
     reload_on_sighup(bot, settings.opsbot_config)
     bot.tick_watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
-    scheduler = None if args.no_scheduler else build_scheduler(bot, watch=bot.tick_watch)
+    scheduler = None if args.no_scheduler else build_scheduler(bot.tick, watch=bot.tick_watch)
     try:
-        server = HttpServer(bot, port=port)
+        server = HttpServer(bot.wsgi(), port=port)
     except OSError as exc:
         bot.close()
         reason = exc.strerror or str(exc)
@@ -65,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if scheduler:
             scheduler.start()
         if settings.socket_mode:
-            from bot import socket_mode
+            from bot.slack import socket_mode
 
             try:
                 socket_handlers = socket_mode.connect(
@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.serve_forever()
     finally:
         if socket_handlers:
-            from bot import socket_mode
+            from bot.slack import socket_mode
 
             socket_mode.close(socket_handlers)
         if scheduler:
@@ -111,7 +111,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
         bot = create_app(settings, config)  # type: ignore[arg-type]
         reload_on_sighup(bot, settings.opsbot_config)
         watch = TickWatch(args.stale_after, TICK_SECONDS)
-        scheduler = build_scheduler(bot, blocking=True, watch=watch)
+        scheduler = build_scheduler(bot.tick, blocking=True, watch=watch)
         start_watchdog(watch)
         log.info("opsbot clock started (exits if its tick is stuck for %g s)", args.stale_after)
         try:

@@ -14,7 +14,7 @@ def now() -> dt.datetime:
 def real_monotonic() -> float:
     """Monotonic seconds that freezegun does not freeze (it patches time.monotonic, not
     clock_gettime): Slack's Retry-After and a tick's budget are real time, also in a test
-    that holds the wall clock still. (bot/standin keeps its own copy: it uses nothing from
+    that holds the wall clock still. (bot/kit/standin keeps its own copy: it uses nothing from
     bot.)"""
     if hasattr(time, "clock_gettime"):
         return time.clock_gettime(time.CLOCK_MONOTONIC)

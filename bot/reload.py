@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 from bot.config import ConfigError, load_config
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def reload_config(bot: OpsBot, path: str) -> bool:
+def reload_config(services: Services, path: str) -> bool:
     """Read `path` again; True when the new configuration is now in use."""
     try:
         new = load_config(path)
@@ -41,21 +41,21 @@ def reload_config(bot: OpsBot, path: str) -> bool:
         for problem in exc.problems:
             log.error("OPSBOT_CONFIG: %s", problem)
         return False
-    bot.config.take_over(new)
-    bot.people.default_zone = ZoneInfo(new.timezone)
-    bot.standby.prepare()
+    services.config.take_over(new)
+    services.people.default_zone = ZoneInfo(new.timezone)
+    services.standby.prepare()
     log.info(
         "OPSBOT_CONFIG: reloaded %s (%d teams, %d rosters)", path, len(new.teams), len(new.rosters)
     )
     return True
 
 
-def reload_on_sighup(bot: OpsBot, path: str) -> None:
+def reload_on_sighup(services: Services, path: str) -> None:
     """The signal arrives on the main thread, wherever it is; the reload runs on a thread of
     its own, so it never waits on a lock the interrupted code holds (logging's, say)."""
 
     def handler(_signum: int, _frame: Any) -> None:
-        threading.Thread(target=reload_config, args=(bot, path), name="reload").start()
+        threading.Thread(target=reload_config, args=(services, path), name="reload").start()
 
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, handler)

@@ -18,7 +18,9 @@ from bot.catch_up import last_tick
 from bot.db.outage import reason, unreachable
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 STALE_TICK = dt.timedelta(seconds=60)
 
 StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> Iterable[bytes]:
@@ -36,8 +39,9 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> I
     return [data]
 
 
-def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    slack = SlackRequestHandler(bot.bolt)
+def make_wsgi_app(bolt: App, services: Services) -> WsgiApp:
+    """The routes of `opsbot serve`: Slack's requests go to `bolt`."""
+    slack = SlackRequestHandler(bolt)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -46,13 +50,13 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
             # Slack times this answer (the ack): work after acks gives way meanwhile.
-            with bot.give_way.answering():
+            with services.give_way.answering():
                 return slack(environ, start_response)
         if path == "/healthz":
-            return healthz(bot, start_response)
+            return healthz(services, start_response)
         if path.startswith("/calendar/"):
             try:
-                return calendar_feed(bot, path, method, start_response)
+                return calendar_feed(services, path, method, start_response)
             except Exception as exc:
                 if not unreachable(exc):
                     raise
@@ -64,7 +68,7 @@ def make_wsgi_app(bot: OpsBot) -> Callable[[dict[str, Any], StartResponse], Iter
     return application
 
 
-def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
+def healthz(services: Services, start_response: StartResponse) -> Iterable[bytes]:
     """200 while the database answers; 503 when it does not, or when this process runs the
     scheduler and its tick is stuck, as the clock's watchdog judges it (schedules/watchdog.py:
     a tick that has not moved, or none started, for its `stale_after`; a long tick that keeps
@@ -78,8 +82,8 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
     not fix the clock (which ends itself when stuck, see schedules/watchdog.py), and the
     Slack app would go down with it."""
     try:
-        bot.db.ping()
-        clock_tick = last_tick(bot.db) if bot.tick_watch is None else None
+        services.db.ping()
+        clock_tick = last_tick(services.db) if services.tick_watch is None else None
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         log.warning("health check: database does not answer: %s", reason(exc))
         return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
@@ -91,10 +95,10 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
             "age_seconds": int(age.total_seconds()),
             "state": "stale" if age > STALE_TICK else "ticking",
         }
-    if bot.last_tick is not None:
-        body["last_tick"] = bot.last_tick.isoformat()
-    if bot.tick_watch is not None:
-        stuck = bot.tick_watch.stuck()
+    if services.last_tick is not None:
+        body["last_tick"] = services.last_tick.isoformat()
+    if services.tick_watch is not None:
+        stuck = services.tick_watch.stuck()
         if stuck is not None:
             log.error("health check: the scheduler is stuck: %s", stuck)
             body.update(ok=False, scheduler="stuck", reason=stuck)
@@ -104,7 +108,7 @@ def healthz(bot: OpsBot, start_response: StartResponse) -> Iterable[bytes]:
 
 
 def calendar_feed(
-    bot: OpsBot, path: str, method: str, start_response: StartResponse
+    services: Services, path: str, method: str, start_response: StartResponse
 ) -> Iterable[bytes]:
     """`GET /calendar/<token>.ics`: a standby calendar feed (bot/standby/calendar.py). A wrong,
     rotated or malformed token is answered like any unknown path."""
@@ -117,12 +121,12 @@ def calendar_feed(
         token_from_path,
     )
 
-    feed = feed_for_token(bot.db, token_from_path(path))
+    feed = feed_for_token(services.db, token_from_path(path))
     if feed is None:
         return _json(start_response, "404 Not Found", {"error": "not found"})
     if method not in ("GET", "HEAD"):
         return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
-    body = calendar_ics(bot.standby, feed, clock.now())
+    body = calendar_ics(services.standby, feed, clock.now())
     start_response(
         "200 OK",
         [
@@ -146,11 +150,11 @@ class HttpServer:
 
     DRAIN_SECONDS = 20.0
 
-    def __init__(self, bot: OpsBot, host: str = "0.0.0.0", port: int = 3000, threads: int = 8):
+    def __init__(self, app: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 8):
         from waitress.server import create_server
 
         self.server = create_server(
-            bot.wsgi(),
+            app,
             host=host,
             port=port,
             threads=threads,

@@ -1,25 +1,32 @@
-"""Bolt listeners: ack at once, parse, call the domain, render. Slack work after the ack."""
+"""Bolt listeners, the Slack adapter: ack at once, parse, call the domain through the
+services object, render. Slack work after the ack. `bot.app.create_app` registers them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers import (
+    app_home,
+    incident_actions,
+    incident_command,
+    loop_command,
+    request_log,
+    standby_command,
+    unhandled,
+)
+
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 
-def register_all(bot: OpsBot) -> None:
-    from handlers import (
-        app_home,
-        incident_actions,
-        incident_command,
-        loop_command,
-        standby_command,
-    )
-
-    incident_command.register(bot)
-    incident_actions.register(bot)
-    standby_command.register(bot)
-    standby_command.register_actions(bot)
-    loop_command.register(bot)
-    app_home.register(bot)
+def register_all(app: App, services: Services) -> None:
+    request_log.register(app, services)
+    unhandled.register(app, services)
+    incident_command.register(app, services)
+    incident_actions.register(app, services)
+    standby_command.register(app, services)
+    standby_command.register_actions(app, services)
+    loop_command.register(app, services)
+    app_home.register(app, services)

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks as bk
 from bot.db.outage import unreachable
-from bot.home import home_view
+from bot.slack import blocks as bk
+from handlers.home_view import home_view
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +56,14 @@ def skip_retries(request: BoltRequest, next: Callable[[], None]) -> BoltResponse
     return None
 
 
-def register(bot: OpsBot) -> None:
-    @bot.bolt.event("app_home_opened", middleware=[skip_retries])
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened", middleware=[skip_retries])
     def home_opened(event: dict[str, Any], client: Any) -> None:
         if event.get("tab", "home") != "home":
             return  # the messages tab: nothing to publish
         user = event["user"]
         try:
-            view = home_view(bot, user)
+            view = home_view(services, user)
         except Exception as error:
             if not unreachable(error):
                 raise

@@ -29,7 +29,7 @@ from typing import Any
 
 from bot.clock import real_monotonic
 from bot.db.outage import reason, unreachable
-from bot.escaping import code, decode
+from bot.slack.escaping import code, decode
 from handlers.request_log import request_id
 from handlers.views import ephemeral
 
@@ -217,7 +217,7 @@ def telling_failures(
 ) -> Callable[[], Any]:
     """Work done after the ack (`bot.later`) that, failing, tells the person before the
     failure is logged: after the ack nothing else would. A database that cannot be reached
-    is logged here, in one line; other failures go on to bot.later's log."""
+    is logged here, in one line; other failures go on to services.later's log."""
 
     def run() -> Any:
         try:
@@ -228,7 +228,7 @@ def telling_failures(
             if unreachable(error):
                 log_failure(request, error)
                 return None
-            raise  # bot.later logs it
+            raise  # services.later logs it
 
     return run
 

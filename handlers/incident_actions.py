@@ -15,12 +15,13 @@ from handlers.incident_command import page_on_declare
 from handlers.views import field_value, view_metadata
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 
-def register(bot: OpsBot) -> None:
-    service = bot.incidents
-    app = bot.bolt
+def register(app: App, services: Services) -> None:
+    service = services.incidents
 
     def run(respond: Any, call: Any) -> None:
         try:
@@ -30,7 +31,7 @@ def register(bot: OpsBot) -> None:
             return
         if not result.changed:
             respond(text=result.message, response_type="ephemeral", replace_original=False)
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
     def actor_of(body: dict[str, Any]) -> Actor:
         return Actor(body["user"]["id"], (body.get("channel") or {}).get("id"))
@@ -50,9 +51,9 @@ def register(bot: OpsBot) -> None:
         ack()
         user, chain = body["user"]["id"], int(action["value"])
         answer = (
-            bot.escalations.acknowledge
+            services.escalations.acknowledge
             if action["action_id"] == "page_ack"
-            else bot.escalations.decline
+            else services.escalations.decline
         )
         try:
             result = answer(chain, user)
@@ -60,7 +61,7 @@ def register(bot: OpsBot) -> None:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         respond(text=result.message, response_type="ephemeral", replace_original=False)
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
     @app.action("incident_take_ic")
     @answers_failures
@@ -126,7 +127,7 @@ def register(bot: OpsBot) -> None:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
         note = page_on_declare(
-            bot, result, actor, wanted="page" in (field_value(view, "page") or [])
+            services, result, actor, wanted="page" in (field_value(view, "page") or [])
         )
         try:
             if note:  # who was paged, or why nobody was: the declarer asked, or sev pages
@@ -135,7 +136,7 @@ def register(bot: OpsBot) -> None:
                     channel=actor.user_id, text=f"{icon} {result.incident.ref}:{note}"
                 )
         finally:
-            bot.deliver_soon(result.deliveries)
+            services.deliver_soon(result.deliveries)
 
     @app.view("incident_update")
     @answers_failures
@@ -171,4 +172,4 @@ def register(bot: OpsBot) -> None:
         except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)

@@ -10,29 +10,32 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks as bk
-from bot import clock, timefmt
+from bot import clock
 from bot.db.outage import unreachable
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
-from bot.escaping import escape
 from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
 from bot.incidents.postmortem import postmortem_markdown
 from bot.incidents.service import Actor
+from bot.slack import blocks as bk
+from bot.slack import timefmt
+from bot.slack.escaping import escape
 from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral, typed_text
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def register(bot: OpsBot) -> None:
-    service = bot.incidents
+def register(app: App, services: Services) -> None:
+    service = services.incidents
 
-    @bot.bolt.command("/incident")
+    @app.command("/incident")
     @answers_failures
     def incident(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
         try:
@@ -42,11 +45,11 @@ def register(bot: OpsBot) -> None:
             return
         actor = Actor(command["user_id"], command.get("channel_id"), command.get("response_url"))
         try:
-            handle(bot, cmd, actor, command, ack, client, respond)
+            handle(services, cmd, actor, command, ack, client, respond)
         except Refusal as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
-    def handle(bot, cmd: Command, actor: Actor, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
+    def handle(services, cmd: Command, actor: Actor, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
         match cmd.name:
             case "help":
                 ack(**ephemeral(USAGE))
@@ -57,7 +60,7 @@ def register(bot: OpsBot) -> None:
                 )
                 client.views_open(
                     trigger_id=command["trigger_id"],
-                    view=render.declare_modal(bot.config, metadata),
+                    view=render.declare_modal(services.config, metadata),
                 )
             case "declare":
                 # Ack first: under load the write waits its turn at the database, and Slack
@@ -65,7 +68,9 @@ def register(bot: OpsBot) -> None:
                 severity = cmd.severity or "sev3"
                 ack(**ephemeral(f":hourglass: {declaring(severity, cmd.title)}"))
                 key = f"command:{command['trigger_id']}"  # Slack's retry declares nothing more
-                bot.later(declare_after_ack, bot, actor, cmd.title, severity, key, respond)
+                services.later(
+                    declare_after_ack, services, actor, cmd.title, severity, key, respond
+                )
             case "update":
                 finish(
                     ack,
@@ -80,8 +85,8 @@ def register(bot: OpsBot) -> None:
             case "assign":
                 # Slack is asked whether the person is one (users.info): after the ack.
                 ack()
-                work = functools.partial(assign_after_ack, bot, cmd, actor, respond)
-                bot.later(telling_failures(command, respond, work))
+                work = functools.partial(assign_after_ack, services, cmd, actor, respond)
+                services.later(telling_failures(command, respond, work))
             case "resolve":
                 finish(ack, service.resolve(cmd.ref, actor, cmd.text))
             case "list":
@@ -92,25 +97,29 @@ def register(bot: OpsBot) -> None:
                 ack(**ephemeral(**listed))
             case "show":
                 incident = service.get(cmd.ref, actor)
-                zone = timefmt.org_zone(bot.config)  # the date tokens' fallback
-                paging = history_lines(bot.escalations.history(incident.id), zone)
-                ack(**ephemeral(**render.show_reply(incident, bot.config, paging)))
+                zone = timefmt.org_zone(services.config)  # the date tokens' fallback
+                paging = history_lines(services.escalations.history(incident.id), zone)
+                ack(**ephemeral(**render.show_reply(incident, services.config, paging)))
             case "timeline":
-                ack(**ephemeral(**render.timeline_reply(service.get(cmd.ref, actor), bot.config)))
+                ack(
+                    **ephemeral(
+                        **render.timeline_reply(service.get(cmd.ref, actor), services.config)
+                    )
+                )
             case "postmortem":
                 incident = service.get(cmd.ref, actor)
                 ack(**ephemeral(f"Drafting the postmortem of {incident.ref}…"))
-                post = functools.partial(post_postmortem, bot, incident, respond)
-                bot.later(telling_failures(command, respond, post))
+                post = functools.partial(post_postmortem, services, incident, respond)
+                services.later(telling_failures(command, respond, post))
             case "escalate":
                 target, reason = cmd.target, cmd.text
-                if target and not (bot.config.team(target) or bot.config.roster(target)):
+                if target and not (services.config.team(target) or services.config.roster(target)):
                     target, reason = None, f"{target} {reason}".strip()
-                finish(ack, bot.escalations.start(cmd.ref, actor, target, reason))
+                finish(ack, services.escalations.start(cmd.ref, actor, target, reason))
 
     def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
         ack(**ephemeral(result.message))
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
 
 DECLARE_UNREACHABLE = (
@@ -126,13 +135,13 @@ def declaring(severity: str, title: str) -> str:
 
 
 def declare_after_ack(
-    bot: OpsBot, actor: Actor, title: str, severity: str, key: str, respond: Any
+    services: Services, actor: Actor, title: str, severity: str, key: str, respond: Any
 ) -> None:
     """The work of `/incident declare [sevN] TITLE` once Slack has its ack: record the
     incident (once per `key`), page when its severity always pages, tell the declarer its
     number (or why not) through the response_url, then send what it owes Slack."""
     try:
-        result = bot.incidents.declare(actor, title=title, severity=severity, key=key)
+        result = services.incidents.declare(actor, title=title, severity=severity, key=key)
     except Refusal as exc:
         respond(**ephemeral(f":warning: {exc}"))
         return
@@ -145,7 +154,7 @@ def declare_after_ack(
         respond(**ephemeral(f":x: {DECLARE_FAILED}"))
         return
     try:
-        paging = page_on_declare(bot, result, actor, wanted=False)
+        paging = page_on_declare(services, result, actor, wanted=False)
     except Exception:  # the incident is declared: say so, and that paging failed
         log.exception("paging on declare failed for %s", result.incident.ref)
         paging = " Paging standby failed; page with `/incident escalate`."
@@ -155,45 +164,45 @@ def declare_after_ack(
         else:
             respond(**ephemeral(result.message))
     finally:
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
 
-def assign_after_ack(bot: OpsBot, cmd: Command, actor: Actor, respond: Any) -> None:
+def assign_after_ack(services: Services, cmd: Command, actor: Actor, respond: Any) -> None:
     """`/incident assign`: roles go to people, not to bots or to ids Slack does not know."""
     try:
-        bot.people.require_person(cmd.user or "")
-        result = bot.incidents.assign(cmd.ref, actor, cmd.role or "", cmd.user or "")
+        services.people.require_person(cmd.user or "")
+        result = services.incidents.assign(cmd.ref, actor, cmd.role or "", cmd.user or "")
     except Refusal as exc:
         respond(**ephemeral(f":warning: {exc}"))
         return
     try:
         respond(**ephemeral(result.message))
     finally:
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
 
-def page_on_declare(bot: OpsBot, result: Any, actor: Actor, *, wanted: bool) -> str:
+def page_on_declare(services: Services, result: Any, actor: Actor, *, wanted: bool) -> str:
     """Page standby for a new incident when asked to, or when its severity always pages.
     Returns a note for the declarer ("" when nobody was paged)."""
     incident = result.incident
     if not result.changed:
         return ""
-    if not (wanted or incident.severity in bot.config.incidents.page_on_declare):
+    if not (wanted or incident.severity in services.config.incidents.page_on_declare):
         return ""
     try:
-        paged = bot.escalations.start(incident.id, actor, None, "declared")
+        paged = services.escalations.start(incident.id, actor, None, "declared")
     except Refusal as exc:
         return f" Not paged: {exc}"
     result.deliveries.extend(paged.deliveries)
     return f" {paged.message}"
 
 
-def post_postmortem(bot: OpsBot, incident: Any, respond: Any) -> None:
-    paging = history_lines(bot.escalations.history(incident.id))
-    markdown = postmortem_markdown(incident, bot.config, paging, bot.people.name)
+def post_postmortem(services: Services, incident: Any, respond: Any) -> None:
+    paging = history_lines(services.escalations.history(incident.id))
+    markdown = postmortem_markdown(incident, services.config, paging, services.people.name)
     if incident.channel_id:
         try:
-            bot.client.files_upload_v2(
+            services.client.files_upload_v2(
                 channel=incident.channel_id,
                 content=markdown,
                 filename=f"postmortem-{incident.ref.lower()}.md",

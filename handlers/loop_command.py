@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bot import clock, timefmt
+from bot import clock
 from bot.errors import Refusal, UsageError
 from bot.loop import render
 from bot.loop.commands import USAGE, LoopCommand, parse
 from bot.loop.renderers import digest_messages
 from bot.loop.service import LoopError, Need
+from bot.slack import timefmt
 from handlers.failures import answers_failures
 from handlers.views import ephemeral, field_value, typed_text, view_metadata
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 
-def register(bot: OpsBot) -> None:
-    service = bot.loop
-    app = bot.bolt
+def register(app: App, services: Services) -> None:
+    service = services.loop
 
     def say(body: dict[str, Any], respond: Any, text: str) -> None:
         """Answer the person who clicked: ephemerally where the click came with a
@@ -28,14 +30,14 @@ def register(bot: OpsBot) -> None:
         if body.get("response_url"):
             respond(text=text, response_type="ephemeral", replace_original=False)
         else:
-            bot.client.chat_postMessage(channel=body["user"]["id"], text=text)
+            services.client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     def open_modal(client: Any, trigger_id: str, user: str, team_id: str | None, week: str) -> None:
         teams = service.answerable(user, team_id)
         if service.week_is_closed(week):
             raise LoopError(f"The digest of {week} is posted already: that week is closed.")
         current = service.current_update(teams[0].id, week) if len(teams) == 1 else None
-        view = render.update_modal(bot.config, week, teams, current)
+        view = render.update_modal(services.config, week, teams, current)
         client.views_open(trigger_id=trigger_id, view=view)
 
     @app.command("/lol")
@@ -59,7 +61,7 @@ def register(bot: OpsBot) -> None:
             case "update":
                 teams = service.answerable(user, cmd.team)  # refuses before the ack
                 if service.week_is_closed(week.id):
-                    opens = timefmt.token(week.ends_at, timefmt.org_zone(bot.config))
+                    opens = timefmt.token(week.ends_at, timefmt.org_zone(services.config))
                     raise LoopError(
                         f"The digest of {week.id} is posted already: that week is closed. "
                         f"The next week opens {opens}."
@@ -70,12 +72,12 @@ def register(bot: OpsBot) -> None:
             case "status":
                 updates = service.answered(week.id)
                 state = service.week_state(week)
-                ack(**ephemeral(render.status_reply(bot.config, state, updates, clock.now())))
+                ack(**ephemeral(render.status_reply(services.config, state, updates, clock.now())))
             case "preview":
                 messages = digest_messages(service, week.id)
                 ack(**ephemeral(**messages[0]))
                 for more in messages[1:]:
-                    bot.later(lambda m=more: respond(response_type="ephemeral", **m))
+                    services.later(lambda m=more: respond(response_type="ephemeral", **m))
             case "digest":
                 service.check_digest_now(user, week.id)
                 missing = service.unanswered(week.id)
@@ -84,17 +86,21 @@ def register(bot: OpsBot) -> None:
                     return
                 result = service.post_digest_now(user, len(digest_messages(service, week.id)))
                 ack(**ephemeral(result.message))
-                bot.deliver_soon(result.deliveries)
+                services.deliver_soon(result.deliveries)
             case "history":
                 team = history_team(user, cmd.team)
-                ack(**ephemeral(**render.history_reply(bot.config, team, service.history(team.id))))
+                ack(
+                    **ephemeral(
+                        **render.history_reply(services.config, team, service.history(team.id))
+                    )
+                )
 
     def history_team(user: str, team_id: str | None):  # type: ignore[no-untyped-def]
         if team_id:
             return service.team(team_id)
-        mine = [t for t in bot.config.teams if t.pm == user]
+        mine = [t for t in services.config.teams if t.pm == user]
         if len(mine) != 1:
-            names = ", ".join(t.id for t in bot.config.teams)
+            names = ", ".join(t.id for t in services.config.teams)
             raise LoopError(f"Name the team, like `/lol history payments` (teams: {names}).")
         return mine[0]
 
@@ -128,7 +134,7 @@ def register(bot: OpsBot) -> None:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=True)
             return
         respond(text=result.message, response_type="ephemeral", replace_original=True)
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
     @app.action("loop_ask_done")
     @app.action("loop_ask_withdraw")
@@ -175,7 +181,7 @@ def register(bot: OpsBot) -> None:
             ack(response_action="errors", errors={block: str(exc)})
             return
         ack()
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
 
 def read_needs(view: dict[str, Any], slots: int) -> tuple[list[Need], dict[str, str]]:

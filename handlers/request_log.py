@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, Any
 from bot.logs import set_log_context
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 
 def request_id(body: dict[str, Any]) -> str:
     return str(body.get("trigger_id") or body.get("event_id") or f"req-{uuid.uuid4().hex[:12]}")
 
 
-def register(bot: OpsBot) -> None:
-    @bot.bolt.middleware
+def register(app: App, services: Services) -> None:
+    @app.middleware
     def name_the_request(body: dict[str, Any], next: Any) -> None:
         # Bolt runs the listeners after this chain returns, so the name is set for the rest of
         # this request (the next request handled on this thread replaces it).

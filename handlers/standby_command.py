@@ -6,9 +6,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import clock, timefmt
+from bot import clock
 from bot.errors import UsageError
-from bot.escaping import escape
+from bot.slack import timefmt
+from bot.slack.escaping import escape
 from bot.standby import render
 from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
@@ -17,21 +18,23 @@ from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral, typed_text
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 WEEK = dt.timedelta(days=7)
 MY_HORIZON = dt.timedelta(days=14)
 
 
-def register(bot: OpsBot) -> None:
-    service = bot.standby
+def register(app: App, services: Services) -> None:
+    service = services.standby
 
-    @bot.bolt.command("/standby")
+    @app.command("/standby")
     @answers_failures
     def standby(ack: Any, command: dict[str, Any], respond: Any) -> None:
         user, text = command["user_id"], typed_text(command)
         try:
-            cmd = parse(text, today_in(ZoneInfo(bot.config.timezone)))
+            cmd = parse(text, today_in(ZoneInfo(services.config.timezone)))
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
@@ -50,7 +53,7 @@ def register(bot: OpsBot) -> None:
                 def answer() -> None:
                     respond(**ephemeral(**view(cmd, user)))
 
-                bot.later(telling_failures(command, respond, answer))
+                services.later(telling_failures(command, respond, answer))
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
         except StandbyError as exc:
@@ -68,18 +71,18 @@ def register(bot: OpsBot) -> None:
             cmd = parse(text, today_in(service.zone(roster)))
             result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)  # type: ignore[arg-type]
         ack(**ephemeral(result.message))
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)
 
     def calendar_link(cmd: StandbyCommand, user: str) -> str:
         """A new secret feed URL (any earlier one of the same feed stops working)."""
-        public_url = bot.settings.opsbot_public_url
+        public_url = services.settings.opsbot_public_url
         if not public_url:
             return (
                 ":warning: Calendar links need the bot's public address: ask an admin to set "
                 "`OPSBOT_PUBLIC_URL`."
             )
         kind, subject, what = feed_of(cmd, user, "get")
-        token = issue_feed(bot.db, kind, subject)
+        token = issue_feed(services.db, kind, subject)
         return (
             f"Subscribe to {what} in your calendar app: {feed_url(token, public_url)}\n"
             "Keep it private. Any earlier link to this calendar has stopped working."
@@ -87,7 +90,7 @@ def register(bot: OpsBot) -> None:
 
     def calendar_off(cmd: StandbyCommand, user: str) -> str:
         kind, subject, what = feed_of(cmd, user, "turn off")
-        if revoke_feed(bot.db, kind, subject):
+        if revoke_feed(services.db, kind, subject):
             return f"The calendar link to {what} has stopped working."
         return f"There was no calendar link to {what}; nothing to turn off."
 
@@ -97,20 +100,20 @@ def register(bot: OpsBot) -> None:
         if not cmd.roster:
             return "person", user, "your shifts on every roster"
         roster = service.roster_for(cmd.roster)
-        if user not in roster.members and not bot.config.is_admin(user):
+        if user not in roster.members and not services.config.is_admin(user):
             raise StandbyError(
                 f"Only members of {roster.name} or an admin may {verb} its calendar."
             )
         return "roster", roster.id, f"{roster.name}'s shifts"
 
     def view(cmd: StandbyCommand, user: str) -> dict[str, Any]:
-        zone, now = bot.people.zone(user), clock.now()
+        zone, now = services.people.zone(user), clock.now()
         try:
             if cmd.name == "now":
                 return render.now_reply(service.now_and_next(now), zone)
             if cmd.name == "me":
                 return my_shifts(user, now, zone)
-            rosters = [service.roster_for(cmd.roster)] if cmd.roster else bot.config.rosters
+            rosters = [service.roster_for(cmd.roster)] if cmd.roster else services.config.rosters
             by_roster = [(r, service.shifts(r, now, now + WEEK)) for r in rosters]
             title = f"Standby, next 7 days ({', '.join(r.name for r in rosters)})"
             return render.week_reply(title, by_roster, zone)
@@ -119,12 +122,12 @@ def register(bot: OpsBot) -> None:
 
     def my_shifts(user: str, now: dt.datetime, zone: ZoneInfo) -> dict[str, Any]:
         title = "Your shifts in the next 14 days"
-        mine = [r for r in bot.config.rosters if user in r.members]
+        mine = [r for r in services.config.rosters if user in r.members]
         if not mine:
-            known = ", ".join(escape(r.name) for r in bot.config.rosters) or "none configured"
+            known = ", ".join(escape(r.name) for r in services.config.rosters) or "none configured"
             empty = f"You are on no standby roster (rosters: {known})."
             return render.mine_reply(title, [], user, zone, empty)
-        names = {r.id: r.name for r in bot.config.rosters}
+        names = {r.id: r.name for r in services.config.rosters}
         shifts = service.user_shifts(user, now, now + MY_HORIZON)
         listed = [(s, names.get(s.roster_id, s.roster_id)) for s in shifts]
         return render.mine_reply(title, listed, user, zone, "None in the next 14 days.")
@@ -134,16 +137,16 @@ def today_in(zone: ZoneInfo) -> dt.date:
     return clock.now().astimezone(zone).date()
 
 
-def register_actions(bot: OpsBot) -> None:
-    @bot.bolt.action("standby_ack")
+def register_actions(app: App, services: Services) -> None:
+    @app.action("standby_ack")
     @answers_failures
     def acknowledge(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         ack()
         user = body["user"]["id"]
         try:
-            result = bot.standby.acknowledge(user, action["value"])
+            result = services.standby.acknowledge(user, action["value"])
         except WindowEnded as exc:
-            when = timefmt.wall(exc.ended_at, bot.people.zone(user))
+            when = timefmt.wall(exc.ended_at, services.people.zone(user))
             text = f":warning: That standby window ended {when}: it can no longer be acknowledged."
             respond(text=text, response_type="ephemeral", replace_original=False)
             return
@@ -151,4 +154,4 @@ def register_actions(bot: OpsBot) -> None:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         respond(text=result.message, response_type="ephemeral", replace_original=False)
-        bot.deliver_soon(result.deliveries)
+        services.deliver_soon(result.deliveries)

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 
-from bot.escaping import code
+from bot.slack.escaping import code
 from handlers.views import ephemeral
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from slack_bolt import App
+
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,8 @@ def answer(body: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
-def register(bot: OpsBot) -> None:
-    @bot.bolt.error
+def register(app: App, services: Services) -> None:
+    @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         if isinstance(error, BoltUnhandledRequestError):
             log.info("no listener for %s: answered 200", what(body or {}))

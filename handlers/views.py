@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.escaping import decode, typed
+from bot.slack.escaping import decode, typed
 
 
 def ephemeral(text: str = "", **message: Any) -> dict[str, Any]:

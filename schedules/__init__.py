@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.clock import real_monotonic
@@ -19,7 +20,6 @@ from bot.db.outage import reason, unreachable
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from bot.app import OpsBot
     from schedules.watchdog import TickWatch
 
 log = logging.getLogger(__name__)
@@ -67,12 +67,12 @@ class DatabaseOutage:
 
 
 def _safe_tick(
-    bot: OpsBot, watch: TickWatch | None = None, outage: DatabaseOutage | None = None
+    tick: Callable[[], None], watch: TickWatch | None = None, outage: DatabaseOutage | None = None
 ) -> None:
     if watch is not None:
         watch.started()
     try:
-        bot.tick()
+        tick()
     except Exception as error:
         if outage is not None and unreachable(error):
             outage.tick_failed(error)
@@ -87,13 +87,13 @@ def _safe_tick(
 
 
 def build_scheduler(
-    bot: OpsBot,
+    tick: Callable[[], None],
     *,
     blocking: bool = False,
     watch: TickWatch | None = None,
     outage: DatabaseOutage | None = None,
 ) -> BackgroundScheduler:
-    """The tick every TICK_SECONDS (the first at once); `watch`, if given, is told when
+    """`tick` every TICK_SECONDS (the first at once); `watch`, if given, is told when
     each tick starts and finishes (see schedules/watchdog.py); `outage` (one is made if
     none is given) notes whether the ticks reach the database."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -105,7 +105,7 @@ def build_scheduler(
         _safe_tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[bot, watch, outage or DatabaseOutage()],
+        args=[tick, watch, outage or DatabaseOutage()],
         id="tick",
         misfire_grace_time=TICK_SECONDS,
         next_run_time=dt.datetime.now(dt.UTC),  # catch up at once after a restart

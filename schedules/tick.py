@@ -12,20 +12,20 @@ from bot.loop.due import enqueue_loop
 from bot.standby.due import enqueue_standby
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def run_tick(bot: OpsBot) -> None:
+def run_tick(services: Services) -> None:
     """One tick; once it has completed, it is recorded in the database (`record_tick`), so
     that the web processes' /healthz can report when the clock last ticked."""
     with log_context(job=f"tick@{clock.now():%Y-%m-%dT%H:%M:%SZ}"):
-        bot.incidents.enqueue_update_reminders()
-        enqueue_standby(bot.standby)
-        enqueue_loop(bot.loop)
-        bot.escalations.step_due()
-        report = bot.ledger.deliver_due()
+        services.incidents.enqueue_update_reminders()
+        enqueue_standby(services.standby)
+        enqueue_loop(services.loop)
+        services.escalations.step_due()
+        report = services.ledger.deliver_due()
         if report.sent or report.failed or report.skipped or report.rate_limited:
             log.info(
                 "tick: %d sent, %d failed (will retry), %d held back by Slack's rate limit, "
@@ -35,4 +35,5 @@ def run_tick(bot: OpsBot) -> None:
                 len(report.rate_limited),
                 len(report.skipped),
             )
-        record_tick(bot.db)
+        record_tick(services.db)
+    services.last_tick = clock.now()

@@ -13,9 +13,9 @@ import pytest
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig, example_config_path, load_config
 from bot.db.migrate import upgrade
+from bot.kit.slack_requests import Reply, SlackRequests
+from bot.kit.standin import SlackStandIn
 from bot.settings import Settings
-from bot.slack_requests import Reply, SlackRequests
-from bot.standin import SlackStandIn
 from bot.web import HttpServer
 
 SIGNING_SECRET = "test-signing-secret"
@@ -223,7 +223,7 @@ class Slack:
 
 @pytest.fixture
 def server(bot: OpsBot) -> Iterator[str]:
-    http = HttpServer(bot, host="127.0.0.1", port=0, threads=4)
+    http = HttpServer(bot.wsgi(), host="127.0.0.1", port=0, threads=4)
     http.start_in_thread()
     yield f"http://127.0.0.1:{http.port}"
     http.stop(timeout=5)
@@ -238,10 +238,10 @@ def slack(bot: OpsBot, server: str, standin: SlackStandIn) -> Slack:
 
 
 class SocketModeSlack(Slack):
-    """`Slack` whose requests reach the bot as Socket Mode envelopes (bot.socket_requests)."""
+    """`Slack` whose requests reach the bot as Socket Mode envelopes (bot.kit.socket_requests)."""
 
     def __init__(self, bot: OpsBot, standin: SlackStandIn):
-        from bot.socket_requests import SocketModeRequests
+        from bot.kit.socket_requests import SocketModeRequests
 
         super().__init__(bot, standin.base_url, standin)
         self.requests = SocketModeRequests(

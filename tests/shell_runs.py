@@ -7,7 +7,7 @@ import argparse
 import io
 import re
 
-from bot.shell import add_parser
+from bot.kit.shell import add_parser
 
 PROMPT = re.compile(r"^[\w.-]+> ")
 

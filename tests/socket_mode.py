@@ -1,5 +1,5 @@
 """The in-process bot on Socket Mode: connected to the stand-in as `opsbot serve` connects it
-when SLACK_APP_TOKEN is set (`bot.socket_mode.connect`: two connections, each a
+when SLACK_APP_TOKEN is set (`bot.slack.socket_mode.connect`: two connections, each a
 slack_bolt SocketModeHandler on the bot's Bolt app, whose WebClient calls
 `apps.connections.open` at SLACK_API_URL), and disconnected quickly."""
 
@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 
-from bot import socket_mode
 from bot.app import OpsBot
-from bot.standin import SlackStandIn, real_monotonic
+from bot.kit.standin import SlackStandIn, real_monotonic
+from bot.slack import socket_mode
 
 
 @contextmanager

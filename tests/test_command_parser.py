@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UsageError
-from bot.escaping import escape
 from bot.incidents.commands import parse
 from bot.loop.commands import parse as parse_lol
+from bot.slack.escaping import escape
 from bot.standby.commands import parse as parse_standby
 
 

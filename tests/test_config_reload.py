@@ -13,8 +13,8 @@ import time
 from freezegun import freeze_time
 
 from bot.config import example_config_path
+from bot.kit.slack_requests import SlackRequests
 from bot.reload import reload_config
-from bot.slack_requests import SlackRequests
 from tests.conftest import CAROL, DAVE, SIGNING_SECRET
 from tests.test_processes import environment, free_port, opsbot, stop, wait_healthy
 

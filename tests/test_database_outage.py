@@ -29,10 +29,10 @@ from bot.app import create_app
 from bot.db.migrate import upgrade
 from bot.escalation.models import Page
 from bot.incidents.models import Incident
+from bot.kit.slack_requests import Reply
 from bot.ledger import Due, Ledger
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
-from bot.slack_requests import Reply
 from bot.standby.calendar import feed_url, issue_feed
 from schedules import DatabaseOutage, _safe_tick
 from tests.conftest import (
@@ -272,16 +272,16 @@ def test_a_window_that_opens_while_the_database_is_away_is_posted_once_after_lat
 ):
     outage = DatabaseOutage()
     with freeze_time(jst(24, 7, 29)) as clock, caplog.at_level(logging.INFO):
-        _safe_tick(bot, None, outage)
+        _safe_tick(bot.tick, None, outage)
         proxy.refuse()
         for minute in (30, 31, 32):
             clock.move_to(jst(24, 7, minute))
-            _safe_tick(bot, None, outage)
+            _safe_tick(bot.tick, None, outage)
         assert posts(standin) == []
         proxy.restore()
         clock.move_to(jst(24, 7, 35))
-        _safe_tick(bot, None, outage)
-        _safe_tick(bot, None, outage)
+        _safe_tick(bot.tick, None, outage)
+        _safe_tick(bot.tick, None, outage)
 
     [post] = posts(standin)
     assert "Platform standby" in post.text and f"<@{CAROL}>" in post.text
@@ -307,7 +307,7 @@ def test_an_escalation_step_due_while_the_database_is_away_is_taken_once_after(
         proxy.refuse()
         for minute in (45, 46):  # the lead is due at 07:45
             clock.move_to(jst(24, 7, minute))
-            _safe_tick(bot)
+            _safe_tick(bot.tick)
         proxy.restore()
         clock.move_to(jst(24, 7, 48))
         bot.tick()
@@ -331,7 +331,7 @@ def test_a_loop_reminder_due_while_the_database_is_away_is_sent_once_after_late(
         bot.tick()
         proxy.refuse()
         clock.move_to(jst(25, 10, 0))  # Wednesday's reminders are due
-        _safe_tick(bot)
+        _safe_tick(bot.tick)
         proxy.restore()
         clock.move_to(jst(25, 10, 5))
         bot.tick()

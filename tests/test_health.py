@@ -156,7 +156,7 @@ def test_a_tick_waiting_out_retry_after_at_the_same_line_is_not_stuck(bot, stand
     the same sleep (the same frames here), but between samples the Web API client makes its
     calls and ends its waits, and counts them, so the tick is not stuck; once it no longer
     does (blocked for good), it is."""
-    sleeping = frame("wait", 75, back=frame("deliver_due", 10), file="bot/slack_client.py")
+    sleeping = frame("wait", 75, back=frame("deliver_due", 10), file="bot/slack/client.py")
     watch, now = watch_with([sleeping])  # this thread is the tick
     watch.started()
     for _minute in range(10):
@@ -167,7 +167,7 @@ def test_a_tick_waiting_out_retry_after_at_the_same_line_is_not_stuck(bot, stand
     now.seconds += 121
     assert (
         watch.stuck()
-        == "the tick has not moved for 121 s: it waits in wait (bot/slack_client.py:75)"
+        == "the tick has not moved for 121 s: it waits in wait (bot/slack/client.py:75)"
     )
     assert len(standin.messages(GENERAL)) == 10
 
@@ -180,7 +180,7 @@ def test_serves_healthz_fails_once_its_own_scheduler_is_stuck(bot, server):
     bot.tick_watch = TickWatch(stale_after=120, interval=15, now=now)
     assert health(server) == (200, {"ok": True, "database": "up", "scheduler": "ticking"})
     with freeze_time(START):
-        _safe_tick(bot, bot.tick_watch)
+        _safe_tick(bot.tick, bot.tick_watch)
     now.seconds += 135
     assert health(server) == (
         200,
@@ -210,14 +210,13 @@ def test_the_watchdog_ends_a_clock_whose_tick_hangs():
     """A real tick thread blocked on an event (short real waits: 0.2 s limit)."""
     release, ended = threading.Event(), threading.Event()
     codes: list[int] = []
-    hanging_bot = SimpleNamespace(tick=lambda: release.wait(30))
     watch = TickWatch(stale_after=0.2, interval=15)
 
     def exit_(code: int) -> None:
         codes.append(code)
         ended.set()
 
-    tick = threading.Thread(target=_safe_tick, args=(hanging_bot, watch), daemon=True)
+    tick = threading.Thread(target=_safe_tick, args=(lambda: release.wait(30), watch), daemon=True)
     tick.start()
     start_watchdog(watch, exit=exit_)
     try:

@@ -9,7 +9,6 @@ the table must have been called, and every scope of the manifest must be needed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections import defaultdict
@@ -23,7 +22,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
-from bot.manifest import (
+from bot.slack.manifest import (
     BOT_EVENTS,
     FEATURE_SCOPES,
     METHOD_SCOPES,
@@ -147,7 +146,7 @@ def test_commands_and_events_are_those_the_handlers_register(bot, slack):
     from handlers import register_all
 
     recorder = RecordingBolt()
-    register_all(dataclasses.replace(bot, bolt=recorder))
+    register_all(recorder, bot)
     manifest = build_manifest()
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     registered = sorted(recorder.registered["command"])

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import example_config_path
-from bot.slack_requests import SlackRequests
+from bot.kit.slack_requests import SlackRequests
 from tests.conftest import ALICE, GENERAL, SIGNING_SECRET
 
 

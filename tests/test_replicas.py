@@ -30,9 +30,9 @@ from bot.config import OrgConfig, example_config_path, load_config
 from bot.db.migrate import upgrade
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
+from bot.kit.slack_requests import Reply, SlackRequests, sign
+from bot.kit.standin import SlackStandIn
 from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
-from bot.slack_requests import Reply, SlackRequests, sign
-from bot.standin import SlackStandIn
 from bot.web import HttpServer
 from tests.conftest import ALICE, CAROL, GENERAL, SIGNING_SECRET, make_settings, make_standin
 
@@ -267,7 +267,7 @@ def ledger_summary(app: OpsBot) -> Counter:
 
 
 def serving(stack: ExitStack, app: OpsBot, standin: SlackStandIn) -> tuple[OpsBot, SlackRequests]:
-    http = HttpServer(app, host="127.0.0.1", port=0, threads=4)
+    http = HttpServer(app.wsgi(), host="127.0.0.1", port=0, threads=4)
     http.start_in_thread()
     stack.callback(http.stop, 5)
     url = f"http://127.0.0.1:{http.port}"

@@ -9,7 +9,7 @@ import urllib.request
 from sqlalchemy import func, select
 
 from bot.incidents.models import Incident
-from bot.slack_requests import sign
+from bot.kit.slack_requests import sign
 from tests.conftest import ALICE, GENERAL, SIGNING_SECRET
 
 

@@ -220,8 +220,8 @@ def test_the_interactive_prompt_completes_keeps_history_and_ends_on_ctrl_d(tmp_p
     from prompt_toolkit.output import DummyOutput
 
     from bot.config import example_config_path, load_config
-    from bot.shell.repl import completer, run_interactive
-    from bot.shell.session import Shell
+    from bot.kit.shell.repl import completer, run_interactive
+    from bot.kit.shell.session import Shell
 
     config = load_config(example_config_path())
     start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo(config.timezone))

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.shell.dates import date_renderer
-from bot.shell.mrkdwn import emojized, readable
+from bot.kit.shell.dates import date_renderer
+from bot.kit.shell.mrkdwn import emojized, readable
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TOKYO)  # Tue 24 Nov 2026 09:00 JST

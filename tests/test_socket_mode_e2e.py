@@ -15,7 +15,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.socket_requests import SocketModeRequests
+from bot.kit.socket_requests import SocketModeRequests
 from bot.standby.models import StandbyAcknowledgement
 from tests.conftest import ALICE, BOB, CAROL, GENERAL, INCIDENTS
 from tests.test_incident_declare import incidents

@@ -1,13 +1,13 @@
-"""The time-formatting helpers (bot/timefmt.py) and the stand-in's rendering of Slack date
-tokens (bot/standin/display.py), across London's autumn change (Sun 25 Oct 2026, 01:00 UTC)."""
+"""The time-formatting helpers (bot/slack/timefmt.py) and the stand-in's rendering of Slack date
+tokens (bot/kit/standin/display.py), across London's autumn change (Sun 25 Oct 2026, 01:00 UTC)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot import timefmt
-from bot.standin.display import date_in, shown
+from bot.kit.standin.display import date_in, shown
+from bot.slack import timefmt
 
 UTC = dt.UTC
 TOKYO, LONDON, SAO_PAULO = (

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.escaping import ZWSP, without_mentions
 from bot.incidents.models import Incident
+from bot.slack.escaping import ZWSP, without_mentions
 from tests.conftest import ALICE, BOB, GENERAL, INCIDENTS
 
 PIECES = [

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import blocks as bk
-from bot import timefmt
 from bot.escalation.models import Escalation, Page
-from bot.escaping import escape
 from bot.incidents.models import Incident
 from bot.incidents.render import duration, paged_target, title_line
+from bot.slack import blocks as bk
+from bot.slack import timefmt
+from bot.slack.escaping import escape
 
 OUTCOME = {
     "acknowledged": ":white_check_mark: You acknowledged this page.",

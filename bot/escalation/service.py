@@ -17,12 +17,12 @@ from bot.db.engine import Database
 from bot.errors import Refusal
 from bot.escalation import deliveries as out
 from bot.escalation.models import ACKNOWLEDGED, ACTIVE, EXHAUSTED, STOPPED, Escalation, Page
-from bot.escaping import code
 from bot.incidents import deliveries as incident_out
 from bot.incidents.models import Incident
 from bot.incidents.render import paged_target
 from bot.incidents.service import Actor, IncidentService
 from bot.ledger import Ledger
+from bot.slack.escaping import code
 from bot.standby.schedule import Shift, on_standby
 from bot.standby.service import StandbyService
 

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.escaping import code
 from bot.incidents.models import STATUSES
-from bot.words import person
+from bot.slack.escaping import code
+from bot.slack.words import person
 
 MAX_TITLE = 150
 MAX_TEXT = 3000

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot import timefmt
 from bot.config import OrgConfig
 from bot.incidents.models import Incident
 from bot.incidents.render import duration, local
+from bot.slack import timefmt
 
 _MENTION = re.compile(r"<[@#]([UWC][A-Z0-9]+)(?:\|([^<>]*))?>")
 _KIND = {

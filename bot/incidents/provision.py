@@ -10,13 +10,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 
-from bot import blocks as bk
 from bot.config import OrgConfig
 from bot.db.engine import Database
-from bot.escaping import flat, without_mentions
 from bot.incidents.models import Incident
 from bot.ledger import Outcome
 from bot.ledger.models import Delivery
+from bot.slack import blocks as bk
+from bot.slack.escaping import flat, without_mentions
 
 log = logging.getLogger(__name__)
 

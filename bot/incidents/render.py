@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot import blocks as bk
-from bot import timefmt
 from bot.config import SEVERITIES, OrgConfig
-from bot.escaping import escape, mention
 from bot.incidents.models import STATUSES, Incident, IncidentEvent
+from bot.slack import blocks as bk
+from bot.slack import timefmt
+from bot.slack.escaping import escape, mention
 
 SEV_EMOJI = {
     "sev1": ":red_circle:",

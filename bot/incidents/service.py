@@ -18,10 +18,10 @@ from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
-from bot.escaping import code
 from bot.incidents import deliveries as out
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger import Ledger
+from bot.slack.escaping import code
 
 
 class IncidentError(Refusal):

@@ -17,11 +17,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import timefmt
-from bot.blocks import MAX_BLOCKS
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
-from bot.slack_client import make_webhook_client, retry_after
+from bot.slack import timefmt
+from bot.slack.blocks import MAX_BLOCKS
+from bot.slack.client import make_webhook_client, retry_after
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.escaping import code
+from bot.slack.escaping import code
 
 USAGE = """\
 */lol* — the weekly Loop of Loops

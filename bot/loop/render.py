@@ -9,8 +9,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot import timefmt
-from bot.blocks import (
+from bot.config import OrgConfig, Team
+from bot.ledger.models import PENDING, SENT
+from bot.loop.models import STATUS_LABELS, LoopAsk, LoopUpdate
+from bot.loop.service import MAX_TEXT, WeekState
+from bot.loop.weeks import LoopWeek, shift
+from bot.slack import timefmt
+from bot.slack.blocks import (
     Block,
     actions,
     button,
@@ -24,12 +29,7 @@ from bot.blocks import (
     section,
     select_input,
 )
-from bot.config import OrgConfig, Team
-from bot.escaping import escape, mention
-from bot.ledger.models import PENDING, SENT
-from bot.loop.models import STATUS_LABELS, LoopAsk, LoopUpdate
-from bot.loop.service import MAX_TEXT, WeekState
-from bot.loop.weeks import LoopWeek, shift
+from bot.slack.escaping import escape, mention
 
 When = Callable[[dt.datetime], str]
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.blocks import SECTION_LIMIT, Block, context, divider, header, section
-from bot.escaping import escape, mention
 from bot.loop.digest import Digest, Ops
 from bot.loop.models import LoopAsk
 from bot.loop.render import status_label, update_text
+from bot.slack.blocks import SECTION_LIMIT, Block, context, divider, header, section
+from bot.slack.escaping import escape, mention
 
 PER_MESSAGE = 45  # of Slack's 50: room for the "sent late" and continuation notes
 LINE_LIMIT = 2800

@@ -14,12 +14,12 @@ from bot.config import OrgConfig, Team
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
-from bot.escaping import code
 from bot.ledger import Ledger
 from bot.ledger.models import SENT, Delivery
 from bot.loop import deliveries as out
 from bot.loop.models import DONE, OPEN, REPLACED, STATUSES, WITHDRAWN, LoopAsk, LoopUpdate
 from bot.loop.weeks import LoopWeek, current_week, loop_week, parse_week
+from bot.slack.escaping import code
 
 MAX_TEXT = 2500
 

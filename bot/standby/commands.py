@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.escaping import code
-from bot.words import person
+from bot.slack.escaping import code
+from bot.slack.words import person
 
 USAGE = """\
 */standby* — who is on standby

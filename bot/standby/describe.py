@@ -1,5 +1,5 @@
 """Shift times and origins as people read them: ``Tue 24 Nov 07:30–09:30 JST`` (written by
-``bot.timefmt``)."""
+``bot.slack.timefmt``)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot import timefmt
+from bot.slack import timefmt
 
 from .schedule import Origin, Shift
 
 
 def format_span(starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> str:
-    """``Tue 24 Nov 07:30–09:30 JST``, written in ``zone`` (see ``bot.timefmt.span``)."""
+    """``Tue 24 Nov 07:30–09:30 JST``, written in ``zone`` (see ``bot.slack.timefmt.span``)."""
     return timefmt.span(starts_at, ends_at, zone)
 
 

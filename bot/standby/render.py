@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot import blocks as bk
-from bot import timefmt
 from bot.config import Roster
-from bot.escaping import escape
+from bot.slack import blocks as bk
+from bot.slack import timefmt
+from bot.slack.escaping import escape
 from bot.standby.describe import describe_origin, describe_shift
 from bot.standby.schedule import Shift
 from bot.standby.service import RosterNow

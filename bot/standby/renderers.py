@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import clock, timefmt
+from bot import clock
 from bot.ledger.models import SKIPPED, Delivery
 from bot.ledger.sender import Renderer, SkipDelivery
+from bot.slack import timefmt
 from bot.standby import deliveries as out
 from bot.standby import render
 from bot.standby.schedule import Shift

@@ -10,15 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock, timefmt
+from bot import clock
 from bot.change import Change
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
-from bot.escaping import code
 from bot.ledger import Ledger
 from bot.ledger.models import SENT, Delivery
+from bot.slack import timefmt
+from bot.slack.escaping import code
 from bot.standby import deliveries as out
 from bot.standby.models import StandbyAcknowledgement, StandbyOverride, StandbySwap
 from bot.standby.rotation import roster_calendar

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.standin import SlackStandIn
+from bot.kit.standin import SlackStandIn
 from tests.standin.workspace import ALICE, BOB, CAROL, INCIDENTS, make_client
 
 

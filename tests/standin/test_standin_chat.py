@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin import SlackStandIn
+from bot.kit.standin import SlackStandIn
 from tests.standin.workspace import (
     ALICE,
     BOB,

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.standin import SlackStandIn
+from bot.kit.standin import SlackStandIn
 from tests.standin.workspace import (
     ALICE,
     INCIDENTS,

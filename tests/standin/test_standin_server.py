@@ -18,7 +18,7 @@ import pytest
 from freezegun import freeze_time
 from slack_sdk import WebClient
 
-from bot.standin import SlackStandIn
+from bot.kit.standin import SlackStandIn
 from tests.standin.workspace import (
     ALICE,
     BOT,

@@ -19,7 +19,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bot.standin import real_monotonic
+from bot.kit.standin import real_monotonic
 from tests.socket_mode import close
 from tests.standin.workspace import ALICE, INCIDENTS, make_client, slack_error
 

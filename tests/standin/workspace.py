@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandIn
+from bot.kit.standin import SlackStandIn
 
 ALICE, BOB, CAROL = "U01ALICE", "U02BOB", "U03CAROL"
 INCIDENTS = "C0INCIDENT"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UsageError
-from bot.escaping import code, escape
+from bot.slack.escaping import code, escape
 
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#(C[A-Z0-9]+)(?:\|([^>]*))?>$")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.shell.commands import COMMANDS
-from bot.shell.session import Shell
+from bot.kit.shell.commands import COMMANDS
+from bot.kit.shell.session import Shell
 
 HISTORY = Path("~/.opsbot_shell_history")
 

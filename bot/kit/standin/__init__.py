@@ -4,7 +4,7 @@
 Slack Web API closely enough for an unmodified ``slack_sdk.WebClient``::
 
     from slack_sdk import WebClient
-    from bot.standin import SlackStandIn
+    from bot.kit.standin import SlackStandIn
 
     with SlackStandIn(users=[{"id": "U01ALICE", "name": "alice"}]) as slack:
         incidents = slack.add_channel("incidents", "C0INCIDENT", members=["U01ALICE"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.shell.errors import ShellError
-from bot.shell.transcript import Renderer
-from bot.standin import Message
+from bot.kit.shell.errors import ShellError
+from bot.kit.shell.transcript import Renderer
+from bot.kit.standin import Message
 
 
 class ModalForm:

@@ -9,15 +9,15 @@ import copy
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from bot.shell.errors import ShellError
-from bot.shell.modal import ModalForm
-from bot.shell.transcript import Button, Renderer
-from bot.standin import Message
+from bot.kit.shell.errors import ShellError
+from bot.kit.shell.modal import ModalForm
+from bot.kit.shell.transcript import Button, Renderer
+from bot.kit.standin import Message
 
 if TYPE_CHECKING:
     from bot.app import OpsBot
-    from bot.shell.names import Directory
-    from bot.standin import SlackStandIn, Workspace
+    from bot.kit.shell.names import Directory
+    from bot.kit.standin import SlackStandIn, Workspace
 
 
 class ChangeFeed:

@@ -25,9 +25,9 @@ def start_moment(value: str) -> dt.datetime:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     from bot.config import example_config_path, load_config
-    from bot.shell.errors import ShellError
-    from bot.shell.repl import banner, run_interactive, run_script
-    from bot.shell.session import Shell
+    from bot.kit.shell.errors import ShellError
+    from bot.kit.shell.repl import banner, run_interactive, run_script
+    from bot.kit.shell.session import Shell
 
     if args.resume and args.start is not None:
         print(

@@ -1,5 +1,5 @@
 """Slack's date tokens, `<!date^EPOCH^FORMAT|fallback>`, as a client shows them to a
-reader in `zone` whose clock says `now`: the hook `bot.standin.display.shown(date=...)`
+reader in `zone` whose clock says `now`: the hook `bot.kit.standin.display.shown(date=...)`
 takes. FORMAT's tokens are Slack's (api.slack.com's "Formatting text" reference):
 {date_num} 2026-11-24, {date_slash} 24/11/2026, {date} November 24th, 2026,
 {date_short} Nov 24, 2026, {date_long} Tuesday, November 24th, 2026, {date_long_full}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from bot.config import OrgConfig
-from bot.shell.errors import ShellError
-from bot.standin import Message, SlackStandIn, Workspace
+from bot.kit.shell.errors import ShellError
+from bot.kit.standin import Message, SlackStandIn, Workspace
 
 BOT_USER = "U0OPSBOT0"
 

@@ -8,17 +8,18 @@ import json
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import blocks as bk
-from bot import clock, timefmt
-from bot.escaping import escape
+from bot import clock
 from bot.incidents.render import STATUS_LABEL, title_line
 from bot.loop.render import status_label, week_state_line, write_button
+from bot.slack import blocks as bk
+from bot.slack import timefmt
+from bot.slack.escaping import escape
 from bot.standby.render import my_shift_line
 
 if TYPE_CHECKING:
-    from bot.app import OpsBot
     from bot.config import Team
     from bot.incidents.models import Incident
+    from bot.services import Services
     from bot.standby.schedule import Shift
 
 HORIZON = dt.timedelta(days=14)
@@ -26,16 +27,16 @@ MAX_LINES = 40  # per section; a home view holds at most 100 blocks
 ROLE_NAMES = (("commander", "incident commander"), ("comms", "comms"), ("declared_by", "declarer"))
 
 
-def home_view(bot: OpsBot, user: str, now: dt.datetime | None = None) -> dict[str, Any]:
+def home_view(services: Services, user: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """The `home` view published for `user`."""
     now = now or clock.now()
-    zone = bot.people.zone(user)
+    zone = services.people.zone(user)
     blocks: list[bk.Block] = [bk.header("opsbot")]
-    blocks += _standby(bot, user, now, zone)
-    blocks += [bk.divider(), *_incidents(bot, user, zone)]
-    teams = [t for t in bot.config.teams if t.pm == user]
+    blocks += _standby(services, user, now, zone)
+    blocks += [bk.divider(), *_incidents(services, user, zone)]
+    teams = [t for t in services.config.teams if t.pm == user]
     if teams:
-        blocks += [bk.divider(), *_loop(bot, teams, now, zone)]
+        blocks += [bk.divider(), *_loop(services, teams, now, zone)]
     updated = timefmt.wall(now, zone)
     blocks.append(bk.context(f"Updated {updated}. Times are in your time zone."))
     return {"type": "home", "blocks": blocks[:100]}
@@ -47,17 +48,19 @@ def _clipped(lines: list[str], more: str) -> str:
     return "\n".join(lines)
 
 
-def _standby(bot: OpsBot, user: str, now: dt.datetime, zone: ZoneInfo) -> list[bk.Block]:
-    shifts = bot.standby.user_shifts(user, now, now + HORIZON)
+def _standby(services: Services, user: str, now: dt.datetime, zone: ZoneInfo) -> list[bk.Block]:
+    shifts = services.standby.user_shifts(user, now, now + HORIZON)
     title = "*:calendar: Your standby shifts, next 14 days*"
     if not shifts:
         return [bk.section(f"{title}\nNone.")]
-    lines = [f"• {my_shift_line(shift, user, _roster_name(bot, shift), zone)}" for shift in shifts]
+    lines = [
+        f"• {my_shift_line(shift, user, _roster_name(services, shift), zone)}" for shift in shifts
+    ]
     return [bk.section(f"{title}\n{_clipped(lines, '`/standby me`')}")]
 
 
-def _roster_name(bot: OpsBot, shift: Shift) -> str:
-    roster = bot.config.roster(shift.roster_id)
+def _roster_name(services: Services, shift: Shift) -> str:
+    roster = services.config.roster(shift.roster_id)
     return roster.name if roster else shift.roster_id
 
 
@@ -65,8 +68,8 @@ def _roles(incident: Incident, user: str) -> list[str]:
     return [name for field, name in ROLE_NAMES if getattr(incident, field) == user]
 
 
-def _incidents(bot: OpsBot, user: str, zone: ZoneInfo) -> list[bk.Block]:
-    mine = [(i, roles) for i in bot.incidents.list_open() if (roles := _roles(i, user))]
+def _incidents(services: Services, user: str, zone: ZoneInfo) -> list[bk.Block]:
+    mine = [(i, roles) for i in services.incidents.list_open() if (roles := _roles(i, user))]
     title = "*:rotating_light: Your open incidents*"
     if not mine:
         return [bk.section(f"{title}\nNone. Type `/incident` to declare one.")]
@@ -83,14 +86,16 @@ def _channel(incident: Incident) -> str:
     return f"<#{incident.channel_id}>" if incident.channel_id else "_channel being created…_"
 
 
-def _loop(bot: OpsBot, teams: list[Team], now: dt.datetime, zone: ZoneInfo) -> list[bk.Block]:
-    week = bot.loop.week()
-    state = bot.loop.week_state(week)
+def _loop(
+    services: Services, teams: list[Team], now: dt.datetime, zone: ZoneInfo
+) -> list[bk.Block]:
+    week = services.loop.week()
+    state = services.loop.week_state(week)
     closed = state.closed
     where = week_state_line(state, now, lambda moment: timefmt.wall(moment, zone))
     blocks: list[bk.Block] = [bk.section(f"*:loop: Loop of Loops, {week.id}* — {where}")]
     for team in teams[:20]:
-        update = bot.loop.current_update(team.id, week.id)
+        update = services.loop.current_update(team.id, week.id)
         name = escape(team.name)
         if update is None:
             text = f"*{name}*: no update yet."

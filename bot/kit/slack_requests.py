@@ -3,7 +3,7 @@ modal submissions. Used by the end-to-end tests, the benchmarks and `opsbot shel
 
 Text goes as Slack sends it: a slash command's text is typed text encoded by Slack's
 composer (`&`, `<`, `>` as entities; `@name`, `#channel` and links as markup, see
-`bot.standin.composer`); modal values go as typed."""
+`bot.kit.standin.composer`); modal values go as typed."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standin.composer import encode
+from bot.kit.standin.composer import encode
 
 _counter = itertools.count(1)
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from bot.app import OpsBot
-from bot.shell.parsing import DAYS
+from bot.kit.shell.parsing import DAYS
 
 STEP = dt.timedelta(minutes=5)
 

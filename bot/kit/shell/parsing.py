@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from bot.shell.errors import ShellError
+from bot.kit.shell.errors import ShellError
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")

@@ -22,15 +22,14 @@ from freezegun import freeze_time
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
 from bot.db.migrate import upgrade
-from bot.settings import Settings
-from bot.shell.changes import ChangeFeed
-from bot.shell.commands import COMMANDS, HELP, dispatch
-from bot.shell.errors import ShellError
-from bot.shell.logs import ShellLog, unhandled_request
-from bot.shell.modal import ModalForm
-from bot.shell.moments import tick_moments
-from bot.shell.names import BOT_USER, Directory, populate_workspace
-from bot.shell.saved import (
+from bot.kit.shell.changes import ChangeFeed
+from bot.kit.shell.commands import COMMANDS, HELP, dispatch
+from bot.kit.shell.errors import ShellError
+from bot.kit.shell.logs import ShellLog, unhandled_request
+from bot.kit.shell.modal import ModalForm
+from bot.kit.shell.moments import tick_moments
+from bot.kit.shell.names import BOT_USER, Directory, populate_workspace
+from bot.kit.shell.saved import (
     SavedSession,
     load,
     log_path,
@@ -39,9 +38,10 @@ from bot.shell.saved import (
     start_afresh,
     workspace_state,
 )
-from bot.shell.transcript import Button, Renderer
-from bot.slack_requests import Reply, SlackRequests
-from bot.standin import Message, SlackStandIn
+from bot.kit.shell.transcript import Button, Renderer
+from bot.kit.slack_requests import Reply, SlackRequests
+from bot.kit.standin import Message, SlackStandIn
+from bot.settings import Settings
 from bot.web import HttpServer
 
 __all__ = ["COMMANDS", "HELP", "Shell", "ShellError"]
@@ -145,7 +145,7 @@ class Shell(ChangeFeed):
             database_url=self.db_url,
         )
         self.bot = create_app(settings, self.config, backoff_factor=0.01)
-        self.http = HttpServer(self.bot, host="127.0.0.1", port=0, threads=4)
+        self.http = HttpServer(self.bot.wsgi(), host="127.0.0.1", port=0, threads=4)
         self.http.start_in_thread()
         self.requests = SlackRequests(
             f"http://127.0.0.1:{self.http.port}", self.secret, compose=standin.compose

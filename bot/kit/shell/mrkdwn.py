@@ -1,4 +1,4 @@
-"""Slack mrkdwn as the shell prints it: as a Slack client shows it (`bot.standin.display`:
+"""Slack mrkdwn as the shell prints it: as a Slack client shows it (`bot.kit.standin.display`:
 entities, mentions, channels, broadcasts, date tokens in the organisation's zone), with a
 link's address after its label, and emoji shortcodes as emoji.
 
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import emoji
 
-from bot.standin.display import shown
+from bot.kit.standin.display import shown
 
 DateHook = Callable[[int, str, str], str]
 

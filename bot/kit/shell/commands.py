@@ -9,15 +9,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.shell.errors import ShellError
-from bot.shell.modal import ModalForm
-from bot.shell.names import memberships
-from bot.shell.parsing import parse_duration, parse_moment
-from bot.shell.transcript import Button
-from bot.standin import Message
+from bot.kit.shell.errors import ShellError
+from bot.kit.shell.modal import ModalForm
+from bot.kit.shell.names import memberships
+from bot.kit.shell.parsing import parse_duration, parse_moment
+from bot.kit.shell.transcript import Button
+from bot.kit.standin import Message
 
 if TYPE_CHECKING:
-    from bot.shell.session import Shell
+    from bot.kit.shell.session import Shell
 
 COMMANDS = [
     "/incident",

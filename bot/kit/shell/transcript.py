@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.shell.dates import date_renderer
-from bot.shell.mrkdwn import readable
-from bot.standin import Message
+from bot.kit.shell.dates import date_renderer
+from bot.kit.shell.mrkdwn import readable
+from bot.kit.standin import Message
 
 Block = dict[str, Any]
 

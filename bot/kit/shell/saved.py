@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.shell import DEFAULT_DB
-from bot.shell.errors import ShellError
-from bot.shell.transcript import Button
-from bot.standin import Channel, Message, Workspace
+from bot.kit.shell import DEFAULT_DB
+from bot.kit.shell.errors import ShellError
+from bot.kit.shell.transcript import Button
+from bot.kit.standin import Channel, Message, Workspace
 
 VERSION = 1
 

@@ -1,4 +1,4 @@
-"""The requests of `bot.slack_requests`, sent over Socket Mode instead of HTTP: each body is
+"""The requests of `bot.kit.slack_requests`, sent over Socket Mode instead of HTTP: each body is
 built exactly as for HTTP (typed text through the same composer), then handed to the app as
 the envelope Slack would send over its WebSocket, by the Web API stand-in the app connected
 to. The ack comes back as the same `Reply`, so one assertion fits either transport."""
@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.slack_requests import Reply, SlackRequests
-from bot.standin import SlackStandIn
-from bot.standin.composer import encode
-from bot.standin.socket_messages import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
+from bot.kit.slack_requests import Reply, SlackRequests
+from bot.kit.standin import SlackStandIn
+from bot.kit.standin.composer import encode
+from bot.kit.standin.socket_messages import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Ack
 
 NOT_ACKNOWLEDGED = 504  # Reply.status when no ack came: Slack tells the person it timed out
 

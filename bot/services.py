@@ -1,0 +1,89 @@
+"""The services object: what every adapter (the Bolt listeners in handlers/, the web routes
+in bot/web.py, the scheduler's tick in schedules/, App Home) receives. It knows the
+configuration, the database, the Web API client, the ledger, the clock, the domain services
+and the executors, and nothing above them: it is built by `bot.app.create_app`, the
+composition root, which alone imports the adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from slack_sdk import WebClient
+
+from bot.config import OrgConfig
+from bot.db.engine import Database
+from bot.escalation.service import EscalationService
+from bot.executor import GiveWay, TrackedExecutor
+from bot.incidents.service import IncidentService
+from bot.ledger import Ledger
+from bot.loop.service import LoopService
+from bot.settings import Settings
+from bot.slack.people import People
+from bot.standby.service import StandbyService
+
+log = logging.getLogger(__name__)
+
+
+class TickHealth(Protocol):
+    """What /healthz asks of the scheduler's watchdog (schedules/watchdog.py)."""
+
+    def stuck(self) -> str | None: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    config: OrgConfig
+    db: Database
+    client: WebClient
+    ledger: Ledger
+    incidents: IncidentService
+    standby: StandbyService
+    escalations: EscalationService
+    people: People
+    listeners: TrackedExecutor
+    after_ack: TrackedExecutor
+    loop: LoopService
+    last_tick: dt.datetime | None = field(default=None)
+    # Set when this process runs the scheduler: /healthz then fails if its tick is stuck.
+    tick_watch: TickHealth | None = field(default=None)
+    # The requests being answered; the work after acks gives way to them.
+    give_way: GiveWay = field(default_factory=GiveWay)
+
+    def later(self, fn: Callable[..., object], *args: object) -> None:
+        """Run Slack work after the ack, off the listeners' pool, giving way to the requests
+        being answered (GiveWay)."""
+
+        def run() -> None:
+            try:
+                with self.give_way.background():
+                    fn(*args)
+            except Exception:
+                log.exception("work after the ack failed")
+
+        self.after_ack.submit(run)
+
+    def deliver_soon(self, keys: list[str]) -> None:
+        """Send these ledger deliveries now, after the ack; the tick retries what fails."""
+        if keys:
+            self.later(self.ledger.deliver_keys, keys)
+
+    def wait_idle(self, timeout: float = 30) -> bool:
+        """Until no listener runs and no after-ack work is left (tests, shell, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if not (self.listeners.wait_idle(left) and self.after_ack.wait_idle(left)):
+                return False
+            if not (self.listeners.busy or self.after_ack.busy):
+                return True
+
+    def close(self) -> None:
+        self.listeners.shutdown(wait=True)
+        self.after_ack.shutdown(wait=True)
+        self.db.dispose()
