@@ -3,13 +3,14 @@ deliveries it causes in the ledger; callers deliver the returned keys right away
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.change import Change
 from bot.config import OrgConfig, Team
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
@@ -26,13 +27,6 @@ MAX_TEXT = 2500
 
 class LoopError(Refusal):
     """A refusal to show to the person who asked; str() is the line."""
-
-
-@dataclass
-class Result:
-    message: str
-    deliveries: list[str] = field(default_factory=list)
-    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,7 +178,7 @@ class LoopService:
         roadblocks: str,
         status: str,
         key: str,
-    ) -> Result:
+    ) -> Change:
         team = self.team(team_id)
         self.check_pm(user, team)
         parse_week(week)
@@ -215,7 +209,7 @@ class LoopService:
                 "submit_key": key,
             }
             if not insert_if_absent(session, LoopUpdate.__table__, values):
-                return Result(f"{team.name}'s update for {week} is saved already.", changed=False)
+                return Change(f"{team.name}'s update for {week} is saved already.", changed=False)
             row = session.scalar(select(LoopUpdate).where(LoopUpdate.submit_key == key))
             assert row is not None
             self._sync_asks(session, row, user)
@@ -226,7 +220,7 @@ class LoopService:
             for due in dues:
                 Ledger.enqueue(session, due)
         edit = "You can edit it until the digest is posted."
-        return Result(f"Saved {team.name}'s update for {week}. {edit}", [d.key for d in dues])
+        return Change(f"Saved {team.name}'s update for {week}. {edit}", [d.key for d in dues])
 
     def _sync_asks(self, session: Session, row: LoopUpdate, user: str) -> None:
         """Asks this week's earlier submissions opened and this one dropped are replaced; new
@@ -259,14 +253,14 @@ class LoopService:
                 )
             )
 
-    def close_ask(self, user: str, ask_id: int, how: str) -> Result:
+    def close_ask(self, user: str, ask_id: int, how: str) -> Change:
         """`done` by the asked team's PM, `withdraw` by the asking team's PM (or an admin)."""
         with self.db.session() as session:
             ask = session.get(LoopAsk, ask_id)
             if ask is None:
                 raise LoopError("That ask does not exist any more.")
             if ask.status != OPEN:
-                return Result(f"That ask is {ask.status} already.", changed=False)
+                return Change(f"That ask is {ask.status} already.", changed=False)
             owner = self.team(ask.to_team if how == "done" else ask.from_team)
             if user != owner.pm and not self.config.is_admin(user):
                 who = "asked" if how == "done" else "asking"
@@ -283,7 +277,7 @@ class LoopService:
                 )
             )
         verb = "Marked done" if how == "done" else "Withdrew"
-        return Result(
+        return Change(
             f"{verb}: the ask of {self.team(ask.from_team).name} to {self.team(ask.to_team).name}."
         )
 
@@ -299,7 +293,7 @@ class LoopService:
         if self.week_is_closed(week):
             raise LoopError(f"The digest of {week} is posted already.")
 
-    def post_digest_now(self, user: str, parts: int, week_id: str | None = None) -> Result:
+    def post_digest_now(self, user: str, parts: int, week_id: str | None = None) -> Change:
         week = self.week()
         self.check_digest_now(user, week_id or week.id)
         with self.db.session() as session:
@@ -307,4 +301,4 @@ class LoopService:
             dues = out.digest(week, self.config, parts, at=clock.now())
             for due in dues:
                 Ledger.enqueue(session, due)
-        return Result(f"Posting the digest of {week.id} now.", [d.key for d in dues])
+        return Change(f"Posting the digest of {week.id} now.", [d.key for d in dues])
