@@ -27,7 +27,7 @@ from sqlalchemy import event
 
 from bot.config import OrgConfig
 from bot.db.engine import Database
-from bot.db.migrate import upgrade
+from bot.schema.migrate import upgrade
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident
 from bot.loop import digest as build

@@ -33,7 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
-    from bot.db.migrate import upgrade
+    from bot.schema.migrate import upgrade
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
     from bot.web import HttpServer, exit_on_sigterm
@@ -95,7 +95,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.app import create_app
-    from bot.db.migrate import upgrade
+    from bot.schema.migrate import upgrade
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
     from bot.web import exit_on_sigterm
@@ -146,7 +146,7 @@ def _seconds(value: str) -> float:
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
-    from bot.db.migrate import upgrade
+    from bot.schema.migrate import upgrade
 
     settings = load_settings()
     upgrade(settings.database_url)
@@ -185,7 +185,7 @@ def _days(value: str) -> int:
 def _standby(settings: Settings, config: object):  # type: ignore[no-untyped-def]
     """The standby service on a migrated database: no Slack tokens needed."""
     from bot.db.engine import Database
-    from bot.db.migrate import upgrade
+    from bot.schema.migrate import upgrade
     from bot.standby.service import StandbyService
 
     upgrade(settings.database_url)

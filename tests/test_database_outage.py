@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
-from bot.db.migrate import upgrade
+from bot.schema.migrate import upgrade
 from bot.escalation.models import Page
 from bot.incidents.models import Incident
 from bot.kit.slack_requests import Reply

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.db.migrate import upgrade
+from bot.schema.migrate import upgrade
 from bot.incidents.models import Incident
 from tests.conftest import ALICE, GENERAL, make_settings
 from tests.test_health import health

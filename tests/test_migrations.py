@@ -15,7 +15,7 @@ from bot.db.engine import make_engine
 def test_four_processes_starting_together_migrate_once(empty_database_url):
     """Four processes (alembic's context is one per process, as in production) run the
     migrations at the same moment."""
-    script = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
+    script = "import sys; from bot.schema.migrate import upgrade; upgrade(sys.argv[1])"
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", script, empty_database_url], stderr=subprocess.PIPE, text=True

@@ -155,7 +155,7 @@ def enqueue_message_due_now(database_url: str) -> None:
     import datetime as dt
 
     from bot.db.engine import Database
-    from bot.db.migrate import upgrade
+    from bot.schema.migrate import upgrade
     from bot.ledger import Due, Ledger
 
     upgrade(database_url)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig, example_config_path, load_config
-from bot.db.migrate import upgrade
+from bot.schema.migrate import upgrade
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
 from bot.kit.slack_requests import Reply, SlackRequests, sign

@@ -17,7 +17,7 @@ from freezegun import freeze_time
 from bot.cli import main
 from bot.config import example_config_path, load_config
 from bot.db.engine import Database
-from bot.db.migrate import upgrade
+from bot.schema.migrate import upgrade
 from bot.standby.service import StandbyService
 from tests.conftest import ADMIN, ALICE, BOB, CAROL
 

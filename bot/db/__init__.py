@@ -1,4 +1,4 @@
-"""Database: engine, session factory, models and migrations."""
+"""Database plumbing: engine, sessions, column types (the schema and its migrations: bot.schema)."""
 
 from bot.db.engine import Database, make_engine
 

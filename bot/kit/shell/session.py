@@ -21,7 +21,7 @@ from freezegun import freeze_time
 
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
-from bot.db.migrate import upgrade
+from bot.schema.migrate import upgrade
 from bot.kit.shell.changes import ChangeFeed
 from bot.kit.shell.commands import COMMANDS, HELP, dispatch
 from bot.kit.shell.errors import ShellError

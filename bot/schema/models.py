@@ -1,4 +1,4 @@
-"""Every model, imported in one place so Alembic and create_all see the whole schema."""
+"""Every model, imported in one place so Alembic (`migrations/env.py`) sees the whole schema."""
 
 from bot.catch_up import SchedulerState
 from bot.db.base import Base

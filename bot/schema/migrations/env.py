@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import text
 
 from bot.db.engine import make_engine
-from bot.db.models import Base
+from bot.schema.models import Base
 
 config = context.config
 LOCK_KEY = 0x6F707362  # "opsb": the advisory lock migrations take on PostgreSQL
