@@ -47,10 +47,10 @@ from benchmarks.databases import postgres_schema
 from bot import clock
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
-from bot.schema.migrate import upgrade
 from bot.kit.standin import SlackStandIn
 from bot.ledger.models import SENT, Delivery
 from bot.loop.weeks import loop_week
+from bot.schema.migrate import upgrade
 from bot.settings import Settings
 from schedules import TICK_SECONDS
 

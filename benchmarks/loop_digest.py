@@ -27,13 +27,13 @@ from sqlalchemy import event
 
 from bot.config import OrgConfig
 from bot.db.engine import Database
-from bot.schema.migrate import upgrade
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident
 from bot.loop import digest as build
 from bot.loop import render_digest
 from bot.loop.models import DONE, OPEN, STATUSES, LoopAsk, LoopUpdate
 from bot.loop.weeks import loop_week, shift
+from bot.schema.migrate import upgrade
 from bot.slack.blocks import SECTION_LIMIT
 from bot.standby.models import StandbyAcknowledgement
 

@@ -185,8 +185,8 @@ def candidates() -> list[Candidate]:
 
 def run(options: Options, only: list[Candidate] | None = None) -> list[Measurement]:
     """Measure `only` these candidates (default: all of them, the baseline first)."""
-    from bot.schema.migrate import upgrade
     from bot.kit.standin import SlackStandIn
+    from bot.schema.migrate import upgrade
 
     results = []
     with (

@@ -12,6 +12,7 @@ from bot import clock
 from bot.config import ConfigError, load_config
 from bot.kit.shell import add_parser as add_shell_parser
 from bot.settings import Settings, SettingsError, config_file_setting, load_settings, port_number
+from bot.slack.manifest import SlashCommand
 from bot.slack.manifest import add_parser as add_manifest_parser
 from schedules.watchdog import STALE_AFTER, STUCK_EXIT
 
@@ -33,9 +34,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
-    from bot.schema.migrate import upgrade
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
+    from bot.schema.migrate import upgrade
     from bot.web import HttpServer, exit_on_sigterm
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch
@@ -95,9 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.app import create_app
-    from bot.schema.migrate import upgrade
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
+    from bot.schema.migrate import upgrade
     from bot.web import exit_on_sigterm
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch, start_watchdog
@@ -249,6 +250,20 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
     return 0
 
 
+def slash_commands() -> list[SlashCommand]:
+    """The slash commands the handlers register, each described by its usage text, for
+    `opsbot manifest`."""
+    from bot.incidents.commands import USAGE as INCIDENT_USAGE
+    from bot.loop.commands import USAGE as LOOP_USAGE
+    from bot.standby.commands import USAGE as STANDBY_USAGE
+
+    return [
+        SlashCommand.from_usage("/incident", INCIDENT_USAGE),
+        SlashCommand.from_usage("/standby", STANDBY_USAGE),
+        SlashCommand.from_usage("/lol", LOOP_USAGE),
+    ]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="opsbot", description="Self-hosted Slack bot for platform teams."
@@ -310,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the feed's URL (what every run does; the old URL stops working)",
     )
     url.set_defaults(func=cmd_calendar_url)
-    add_manifest_parser(sub)
+    add_manifest_parser(sub, slash_commands)
     add_shell_parser(sub)
     return parser
 

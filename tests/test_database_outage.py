@@ -26,13 +26,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
-from bot.schema.migrate import upgrade
 from bot.escalation.models import Page
 from bot.incidents.models import Incident
 from bot.kit.slack_requests import Reply
 from bot.ledger import Due, Ledger
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
+from bot.schema.migrate import upgrade
 from bot.standby.calendar import feed_url, issue_feed
 from schedules import DatabaseOutage, _safe_tick
 from tests.conftest import (

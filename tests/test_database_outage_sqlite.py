@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.schema.migrate import upgrade
 from bot.incidents.models import Incident
+from bot.schema.migrate import upgrade
 from tests.conftest import ALICE, GENERAL, make_settings
 from tests.test_health import health
 

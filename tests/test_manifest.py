@@ -19,7 +19,7 @@ import yaml
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli import main, slash_commands
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
 from bot.slack.manifest import (
@@ -114,7 +114,7 @@ def test_the_manifest_scopes_cover_every_method_the_flows_call_and_no_more(
     assert called - set(METHOD_SCOPES) == set(), "add these methods and their scopes"
     assert set(METHOD_SCOPES) - called == set(), "the flows never call these"
 
-    scopes = set(yaml.safe_load(manifest_yaml())["oauth_config"]["scopes"]["bot"])
+    scopes = set(yaml.safe_load(manifest_yaml(slash_commands()))["oauth_config"]["scopes"]["bot"])
     for method in called:
         assert set(METHOD_SCOPES[method]) <= scopes, method
 
@@ -147,7 +147,7 @@ def test_commands_and_events_are_those_the_handlers_register(bot, slack):
 
     recorder = RecordingBolt()
     register_all(recorder, bot)
-    manifest = build_manifest()
+    manifest = build_manifest(slash_commands())
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     registered = sorted(recorder.registered["command"])
     assert sorted(commands) == registered == ["/incident", "/lol", "/standby"]
@@ -222,7 +222,7 @@ def test_without_url_socket_mode_and_no_urls(capsys):
         "socket_mode_enabled": True,
         "token_rotation_enabled": False,
     }
-    assert json.loads(json.dumps(manifest)) == build_manifest()
+    assert json.loads(json.dumps(manifest)) == build_manifest(slash_commands())
 
 
 @pytest.mark.parametrize(

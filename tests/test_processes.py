@@ -155,8 +155,8 @@ def enqueue_message_due_now(database_url: str) -> None:
     import datetime as dt
 
     from bot.db.engine import Database
-    from bot.schema.migrate import upgrade
     from bot.ledger import Due, Ledger
+    from bot.schema.migrate import upgrade
 
     upgrade(database_url)
     db = Database(database_url)

@@ -1,15 +1,19 @@
 """`opsbot manifest [--url URL]`: the Slack app manifest (YAML) of this app.
 
-The bot scopes are derived, not listed by hand: `METHOD_SCOPES` maps every Web API method the
-code calls to the scope(s) Slack requires for it (per each method's page on
-api.slack.com/methods), and `FEATURE_SCOPES` adds what the app's features need (slash
-commands). `tests/test_manifest.py` runs the end-to-end flows against the stand-in and checks
-that every method called is in the table and every method in the table is called.
+The slash commands come from the caller (`opsbot manifest` hands over the commands the
+handlers register, each described by its usage text), so that this adapter piece stands
+below the domains that write those texts. The bot scopes are derived, not listed by hand:
+`METHOD_SCOPES` maps every Web API method the code calls to the scope(s) Slack requires for
+it (per each method's page on api.slack.com/methods), and `FEATURE_SCOPES` adds what the
+app's features need (slash commands). `tests/test_manifest.py` runs the end-to-end flows
+against the stand-in and checks that every method called is in the table and every method
+in the table is called.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -67,18 +71,11 @@ class SlashCommand:
     description: str
     usage_hint: str
 
-
-def slash_commands() -> list[SlashCommand]:
-    """The slash commands the handlers register, with hints taken from their usage texts."""
-    from bot.incidents.commands import USAGE as INCIDENT_USAGE
-    from bot.loop.commands import USAGE as LOOP_USAGE
-    from bot.standby.commands import USAGE as STANDBY_USAGE
-
-    return [
-        SlashCommand("/incident", _summary(INCIDENT_USAGE), _hint(INCIDENT_USAGE)),
-        SlashCommand("/standby", _summary(STANDBY_USAGE), _hint(STANDBY_USAGE)),
-        SlashCommand("/lol", _summary(LOOP_USAGE), _hint(LOOP_USAGE)),
-    ]
+    @classmethod
+    def from_usage(cls, command: str, usage: str) -> SlashCommand:
+        """The command described by its usage text (`/incident help`): the description from
+        its first line, the hint from the subcommands it lists."""
+        return cls(command, _summary(usage), _hint(usage))
 
 
 def _summary(usage: str) -> str:
@@ -132,12 +129,14 @@ def events_url(url: str) -> str:
     return urlunsplit(("https", parts.netloc, path, "", ""))
 
 
-def build_manifest(url: str | None = None) -> dict[str, Any]:
+def build_manifest(
+    slash_commands: Sequence[SlashCommand], url: str | None = None
+) -> dict[str, Any]:
     """The manifest as a dict: HTTP mode with `url` (the base URL or the events URL; every
     request URL is the events URL), Socket Mode without it."""
     endpoint = events_url(url) if url else None
     commands = []
-    for cmd in slash_commands():
+    for cmd in slash_commands:
         entry: dict[str, Any] = {"command": cmd.command}
         if endpoint:
             entry["url"] = endpoint
@@ -176,11 +175,14 @@ def build_manifest(url: str | None = None) -> dict[str, Any]:
     }
 
 
-def manifest_yaml(url: str | None = None) -> str:
+def manifest_yaml(slash_commands: Sequence[SlashCommand], url: str | None = None) -> str:
     import yaml
 
     return yaml.safe_dump(
-        build_manifest(url), sort_keys=False, allow_unicode=True, default_flow_style=False
+        build_manifest(slash_commands, url),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
     )
 
 
@@ -191,14 +193,17 @@ def _url(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def cmd_manifest(args: argparse.Namespace) -> int:
-    print(manifest_yaml(args.url), end="")
-    return 0
+def add_parser(
+    subparsers: Any, slash_commands: Callable[[], Sequence[SlashCommand]]
+) -> argparse.ArgumentParser:
+    """Add `opsbot manifest [--url URL]` to the `opsbot` command's subparsers; it prints the
+    manifest of the commands `slash_commands()` gives."""
 
+    def cmd_manifest(args: argparse.Namespace) -> int:
+        print(manifest_yaml(slash_commands(), args.url), end="")
+        return 0
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add `opsbot manifest [--url URL]` to the `opsbot` command's subparsers."""
-    manifest = subparsers.add_parser(
+    manifest: argparse.ArgumentParser = subparsers.add_parser(
         "manifest",
         help="print the Slack app manifest (commands, scopes, events, interactivity)",
         description="Print the Slack app manifest as YAML. With --url, the app is reached over "

@@ -21,7 +21,6 @@ from freezegun import freeze_time
 
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
-from bot.schema.migrate import upgrade
 from bot.kit.shell.changes import ChangeFeed
 from bot.kit.shell.commands import COMMANDS, HELP, dispatch
 from bot.kit.shell.errors import ShellError
@@ -41,6 +40,7 @@ from bot.kit.shell.saved import (
 from bot.kit.shell.transcript import Button, Renderer
 from bot.kit.slack_requests import Reply, SlackRequests
 from bot.kit.standin import Message, SlackStandIn
+from bot.schema.migrate import upgrade
 from bot.settings import Settings
 from bot.web import HttpServer
 
