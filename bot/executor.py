@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class TrackedExecutor(ThreadPoolExecutor):
@@ -19,15 +22,20 @@ class TrackedExecutor(ThreadPoolExecutor):
         self._idle = threading.Condition()
         self._running = 0
 
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self._idle:
             self._running += 1
         # the submitter's context (e.g. which request this is, for the logs) goes along
-        future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+        context = contextvars.copy_context()
+
+        def run() -> T:
+            return context.run(fn, *args, **kwargs)
+
+        future = super().submit(run)
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, _future: Future) -> None:
+    def _done(self, _future: Future[T]) -> None:
         with self._idle:
             self._running -= 1
             self._idle.notify_all()

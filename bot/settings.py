@@ -166,10 +166,10 @@ class Settings(BaseSettings):
 SettingsModel = TypeVar("SettingsModel", bound=BaseSettings)
 
 
-def _read(model: type[SettingsModel], **overrides: object) -> SettingsModel:
+def _read(model: type[SettingsModel]) -> SettingsModel:
     """Read settings, turning pydantic's report into one line naming the variable."""
     try:
-        return model(**overrides)
+        return model()
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
@@ -183,8 +183,8 @@ def _read(model: type[SettingsModel], **overrides: object) -> SettingsModel:
         ) from None
 
 
-def load_settings(**overrides: object) -> Settings:
-    return _read(Settings, **overrides)
+def load_settings() -> Settings:
+    return _read(Settings)
 
 
 def config_file_setting() -> str:

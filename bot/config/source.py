@@ -12,7 +12,7 @@ that its tag cannot read is a located error, not a traceback.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +51,19 @@ class _Constructor(SafeConstructor):
         return self.construct_scalar(node)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_whole_number)
-_Constructor.add_constructor("tag:yaml.org,2002:bool", _Constructor.construct_true_or_false)
+def _construct(tag: str, construct: Callable[[_Constructor, ScalarNode], object]) -> None:
+    # types-PyYAML types add_constructor's callable as taking one of PyYAML's own Loader
+    # classes; a constructor registered on any BaseConstructor subclass receives an instance
+    # of that subclass, as here.
+    _Constructor.add_constructor(tag, construct)  # type: ignore[type-var]
+
+
+_construct("tag:yaml.org,2002:int", _Constructor.construct_whole_number)
+_construct("tag:yaml.org,2002:bool", _Constructor.construct_true_or_false)
 # A date, a time or a number with a fraction is text to the validators, which read what
 # they expect (a date as YYYY-MM-DD, a time of day as HH:MM) and say what else they got.
 for _tag in ("timestamp", "float"):
-    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _Constructor.construct_as_text)
+    _construct(f"tag:yaml.org,2002:{_tag}", _Constructor.construct_as_text)
 
 
 class _Loader(Reader, Scanner, Parser, Composer, _Constructor, BaseResolver):
