@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import String, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot import clock
 from bot.db.base import Base
@@ -74,7 +73,7 @@ def enqueue_since_last_tick(
     return added
 
 
-def _set_state(session: Any, name: str, at: dt.datetime, *, forward_only: bool = False) -> None:
+def _set_state(session: Session, name: str, at: dt.datetime, *, forward_only: bool = False) -> None:
     """Set the named value to `at` (with `forward_only`, never back to an earlier one)."""
     if insert_if_absent(session, SchedulerState.__table__, {"name": name, "at": at}):
         return
