@@ -27,7 +27,10 @@ def run_migrations_online() -> None:
     advisory lock serialises them; on SQLite the transaction begins IMMEDIATE, which does.
     Whoever comes second reads the version after the first has committed and has nothing
     left to do."""
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no sqlalchemy.url: bot.schema.migrate.alembic_config sets it")
+    engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection, target_metadata=Base.metadata, render_as_batch=True
