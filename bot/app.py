@@ -16,6 +16,8 @@ from bot.db.engine import Database
 from bot.escalation.renderers import escalation_renderers
 from bot.escalation.service import EscalationService
 from bot.executor import TrackedExecutor
+from bot.flows import Flows
+from bot.flows.incidents import IncidentFlows
 from bot.incidents.deliveries import INVITE, PROVISION
 from bot.incidents.provision import Provisioner
 from bot.incidents.renderers import incident_renderers
@@ -98,6 +100,7 @@ def create_app(
     )
     people = People(client, ZoneInfo(config.timezone))
     incidents = IncidentService(db, config)
+    escalations = EscalationService(db, config, incidents, standby)
     bot = OpsBot(
         settings=settings,
         config=config,
@@ -106,7 +109,8 @@ def create_app(
         ledger=ledger,
         incidents=incidents,
         standby=standby,
-        escalations=EscalationService(db, config, incidents, standby),
+        escalations=escalations,
+        flows=Flows(IncidentFlows(config, incidents, escalations, people)),
         people=people,
         listeners=listeners,
         after_ack=TrackedExecutor(max_workers=8, name="after-ack"),

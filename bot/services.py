@@ -1,8 +1,8 @@
 """The services object: what every adapter (the Bolt listeners in handlers/, the web routes
 in bot/web.py, the scheduler's tick in schedules/, App Home) receives. It knows the
-configuration, the database, the Web API client, the ledger, the clock, the domain services
-and the executors, and nothing above them: it is built by `bot.app.create_app`, the
-composition root, which alone imports the adapters."""
+configuration, the database, the Web API client, the ledger, the clock, the domain services,
+the flows that cross them (bot/flows/) and the executors, and nothing above them: it is
+built by `bot.app.create_app`, the composition root, which alone imports the adapters."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.escalation.service import EscalationService
 from bot.executor import GiveWay, TrackedExecutor
+from bot.flows import Flows
 from bot.incidents.service import IncidentService
 from bot.ledger import Ledger
 from bot.loop.service import LoopService
@@ -45,6 +46,7 @@ class Services:
     incidents: IncidentService
     standby: StandbyService
     escalations: EscalationService
+    flows: Flows
     people: People
     listeners: TrackedExecutor
     after_ack: TrackedExecutor

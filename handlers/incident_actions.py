@@ -3,35 +3,39 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.config import SEVERITIES
 from bot.errors import Refusal
+from bot.flows.incidents import PagingOutcome
 from bot.incidents import render
 from bot.incidents.commands import MAX_TEXT, MAX_TITLE
-from bot.incidents.service import Actor, Result
+from bot.incidents.service import Actor
 from handlers.failures import answers_failures
-from handlers.incident_command import page_on_declare
+from handlers.incident_replies import paging_note
 from handlers.views import field_value, view_metadata
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
 
+    from bot.change import Change
     from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     service = services.incidents
 
-    def run(respond: Any, call: Any) -> None:
+    def run(respond: Respond, call: Callable[[], Change]) -> None:
         try:
-            result: Result = call()
+            change = call()
         except Refusal as exc:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
-        if not result.changed:
-            respond(text=result.message, response_type="ephemeral", replace_original=False)
-        services.deliver_soon(result.deliveries)
+        if not change.changed:
+            respond(text=change.message, response_type="ephemeral", replace_original=False)
+        services.deliver_soon(change.deliveries)
 
     def actor_of(body: dict[str, Any]) -> Actor:
         return Actor(body["user"]["id"], (body.get("channel") or {}).get("id"))
@@ -39,7 +43,9 @@ def register(app: App, services: Services) -> None:
     @app.action("incident_status_identified")
     @app.action("incident_status_monitoring")
     @answers_failures
-    def status_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def status_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
         ack()
         status = action["action_id"].removeprefix("incident_status_")
         run(respond, lambda: service.set_status(int(action["value"]), actor_of(body), status))
@@ -47,7 +53,9 @@ def register(app: App, services: Services) -> None:
     @app.action("page_ack")
     @app.action("page_decline")
     @answers_failures
-    def page_answer(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def page_answer(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
         ack()
         user, chain = body["user"]["id"], int(action["value"])
         answer = (
@@ -65,7 +73,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action("incident_take_ic")
     @answers_failures
-    def take_ic(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def take_ic(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = actor_of(body)
         run(respond, lambda: service.assign(int(action["value"]), actor, "ic", actor.user_id))
@@ -74,7 +82,7 @@ def register(app: App, services: Services) -> None:
     @app.action("incident_resolve")
     @answers_failures
     def open_modal(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
         try:
@@ -93,13 +101,13 @@ def register(app: App, services: Services) -> None:
     @app.view("incident_declare")
     @answers_failures
     def declare_submitted(
-        ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         title = field_value(view, "title")
         severity = field_value(view, "severity") or "sev3"
         team = field_value(view, "team") or None
         description = field_value(view, "description")
-        errors = {}
+        errors: dict[str, str] = {}
         if not title:
             errors["title"] = "Give the incident a title."
         elif len(title) > MAX_TITLE:
@@ -115,32 +123,36 @@ def register(app: App, services: Services) -> None:
         metadata = view_metadata(view)
         actor = Actor(body["user"]["id"], metadata.get("channel"), metadata.get("response_url"))
         try:
-            result = service.declare(
+            declared = services.flows.incidents.declare(
                 actor,
                 title=title,
                 severity=severity,
                 key=f"view:{view['id']}",
                 team_id=team,
                 description=description,
+                page="page" in (field_value(view, "page") or []),
             )
         except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
-        note = page_on_declare(
-            services, result, actor, wanted="page" in (field_value(view, "page") or [])
-        )
+        paging = declared.paging
+        if paging.error is not None:  # as any failure after the ack: the declarer is told
+            raise paging.error
         try:
-            if note:  # who was paged, or why nobody was: the declarer asked, or sev pages
-                icon = ":warning:" if note.startswith(" Not paged") else ":pager:"
+            if paging.outcome is not PagingOutcome.NOT_ASKED:  # the declarer asked, or sev pages
+                icon = ":warning:" if paging.outcome is PagingOutcome.REFUSED else ":pager:"
                 client.chat_postMessage(
-                    channel=actor.user_id, text=f"{icon} {result.incident.ref}:{note}"
+                    channel=actor.user_id,
+                    text=f"{icon} {declared.incident.ref}:{paging_note(paging)}",
                 )
         finally:
-            services.deliver_soon(result.deliveries)
+            services.deliver_soon(declared.change.deliveries)
 
     @app.view("incident_update")
     @answers_failures
-    def update_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
+    def update_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         text = field_value(view, "text")
         if not text:
             ack(response_action="errors", errors={"text": "Write the update."})
@@ -157,7 +169,7 @@ def register(app: App, services: Services) -> None:
     @app.view("incident_resolve")
     @answers_failures
     def resolve_submitted(
-        ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         ack()
         incident_id = view_metadata(view).get("incident")
@@ -166,10 +178,10 @@ def register(app: App, services: Services) -> None:
             client, actor, lambda: service.resolve(incident_id, actor, field_value(view, "summary"))
         )
 
-    def submit(client: Any, actor: Actor, call: Any) -> None:
+    def submit(client: WebClient, actor: Actor, call: Callable[[], Change]) -> None:
         try:
-            result = call()
+            change = call()
         except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return
-        services.deliver_soon(result.deliveries)
+        services.deliver_soon(change.deliveries)

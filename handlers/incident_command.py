@@ -16,17 +16,21 @@ from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
 from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
+from bot.incidents.models import Incident
 from bot.incidents.postmortem import postmortem_markdown
 from bot.incidents.service import Actor
 from bot.slack import blocks as bk
 from bot.slack import timefmt
 from bot.slack.escaping import escape
 from handlers.failures import answers_failures, telling_failures
+from handlers.incident_replies import paging_note
 from handlers.views import ephemeral, typed_text
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
 
+    from bot.change import Change
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,7 +41,7 @@ def register(app: App, services: Services) -> None:
 
     @app.command("/incident")
     @answers_failures
-    def incident(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
+    def incident(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             cmd = parse(typed_text(command))
         except UsageError as exc:
@@ -45,11 +49,18 @@ def register(app: App, services: Services) -> None:
             return
         actor = Actor(command["user_id"], command.get("channel_id"), command.get("response_url"))
         try:
-            handle(services, cmd, actor, command, ack, client, respond)
+            handle(cmd, actor, command, ack, client, respond)
         except Refusal as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
-    def handle(services, cmd: Command, actor: Actor, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
+    def handle(
+        cmd: Command,
+        actor: Actor,
+        command: dict[str, Any],
+        ack: Ack,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
         match cmd.name:
             case "help":
                 ack(**ephemeral(USAGE))
@@ -117,9 +128,9 @@ def register(app: App, services: Services) -> None:
                     target, reason = None, f"{target} {reason}".strip()
                 finish(ack, services.escalations.start(cmd.ref, actor, target, reason))
 
-    def finish(ack, result) -> None:  # type: ignore[no-untyped-def]
-        ack(**ephemeral(result.message))
-        services.deliver_soon(result.deliveries)
+    def finish(ack: Ack, change: Change) -> None:
+        ack(**ephemeral(change.message))
+        services.deliver_soon(change.deliveries)
 
 
 DECLARE_UNREACHABLE = (
@@ -135,13 +146,13 @@ def declaring(severity: str, title: str) -> str:
 
 
 def declare_after_ack(
-    services: Services, actor: Actor, title: str, severity: str, key: str, respond: Any
+    services: Services, actor: Actor, title: str, severity: str, key: str, respond: Respond
 ) -> None:
-    """The work of `/incident declare [sevN] TITLE` once Slack has its ack: record the
-    incident (once per `key`), page when its severity always pages, tell the declarer its
-    number (or why not) through the response_url, then send what it owes Slack."""
+    """The work of `/incident declare [sevN] TITLE` once Slack has its ack: declare the
+    incident (once per `key`; the flow pages when its severity always pages), tell the
+    declarer its number (or why not) through the response_url, then send what it owes Slack."""
     try:
-        result = services.incidents.declare(actor, title=title, severity=severity, key=key)
+        declared = services.flows.incidents.declare(actor, title=title, severity=severity, key=key)
     except Refusal as exc:
         respond(**ephemeral(f":warning: {exc}"))
         return
@@ -153,51 +164,32 @@ def declare_after_ack(
         log.exception("declaring an incident failed")
         respond(**ephemeral(f":x: {DECLARE_FAILED}"))
         return
+    change = declared.change
     try:
-        paging = page_on_declare(services, result, actor, wanted=False)
-    except Exception:  # the incident is declared: say so, and that paging failed
-        log.exception("paging on declare failed for %s", result.incident.ref)
-        paging = " Paging standby failed; page with `/incident escalate`."
-    try:
-        if result.changed:
-            respond(**ephemeral(f":rotating_light: {result.message} Creating its channel…{paging}"))
+        if change.changed:
+            note = paging_note(declared.paging)
+            respond(**ephemeral(f":rotating_light: {change.message} Creating its channel…{note}"))
         else:
-            respond(**ephemeral(result.message))
+            respond(**ephemeral(change.message))
     finally:
-        services.deliver_soon(result.deliveries)
+        services.deliver_soon(change.deliveries)
 
 
-def assign_after_ack(services: Services, cmd: Command, actor: Actor, respond: Any) -> None:
-    """`/incident assign`: roles go to people, not to bots or to ids Slack does not know."""
+def assign_after_ack(services: Services, cmd: Command, actor: Actor, respond: Respond) -> None:
+    """`/incident assign`, once Slack has its ack: the flow asks Slack whether the user is a
+    person before giving the role."""
     try:
-        services.people.require_person(cmd.user or "")
-        result = services.incidents.assign(cmd.ref, actor, cmd.role or "", cmd.user or "")
+        change = services.flows.incidents.assign(cmd.ref, actor, cmd.role or "", cmd.user or "")
     except Refusal as exc:
         respond(**ephemeral(f":warning: {exc}"))
         return
     try:
-        respond(**ephemeral(result.message))
+        respond(**ephemeral(change.message))
     finally:
-        services.deliver_soon(result.deliveries)
+        services.deliver_soon(change.deliveries)
 
 
-def page_on_declare(services: Services, result: Any, actor: Actor, *, wanted: bool) -> str:
-    """Page standby for a new incident when asked to, or when its severity always pages.
-    Returns a note for the declarer ("" when nobody was paged)."""
-    incident = result.incident
-    if not result.changed:
-        return ""
-    if not (wanted or incident.severity in services.config.incidents.page_on_declare):
-        return ""
-    try:
-        paged = services.escalations.start(incident.id, actor, None, "declared")
-    except Refusal as exc:
-        return f" Not paged: {exc}"
-    result.deliveries.extend(paged.deliveries)
-    return f" {paged.message}"
-
-
-def post_postmortem(services: Services, incident: Any, respond: Any) -> None:
+def post_postmortem(services: Services, incident: Incident, respond: Respond) -> None:
     paging = history_lines(services.escalations.history(incident.id))
     markdown = postmortem_markdown(incident, services.config, paging, services.people.name)
     if incident.channel_id:

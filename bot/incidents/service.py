@@ -6,7 +6,7 @@ delivers whatever could not be sent then."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import clock
+from bot.change import Change
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
@@ -28,14 +29,6 @@ class IncidentError(Refusal):
     """A refusal or problem to show to the user who asked; str() is the line."""
 
 
-@dataclass
-class Result:
-    incident: Incident
-    message: str
-    deliveries: list[str] = field(default_factory=list)
-    changed: bool = True
-
-
 @dataclass(frozen=True)
 class Actor:
     user_id: str
@@ -43,9 +36,9 @@ class Actor:
     response_url: str | None = None
 
 
-def already_declared(incident: Incident) -> Result:
+def already_declared(incident: Incident) -> tuple[Incident, Change]:
     """The answer to a declare seen before (a modal submitted twice, Slack's retry)."""
-    return Result(incident, f"{incident.ref} is already declared.", changed=False)
+    return incident, Change(f"{incident.ref} is already declared.", changed=False)
 
 
 class IncidentService:
@@ -173,7 +166,9 @@ class IncidentService:
         key: str,
         team_id: str | None = None,
         description: str = "",
-    ) -> Result:
+    ) -> tuple[Incident, Change]:
+        """Declare an incident once per `key`: the incident (new, or the one declared under
+        `key` before) and what declaring it did."""
         if team_id is not None and self.config.team(team_id) is None:
             raise IncidentError(f"There is no team {code(team_id)}.")
         if team_id is None:  # the declarer's team, when they belong to exactly one
@@ -198,7 +193,7 @@ class IncidentService:
         key: str,
         team_id: str | None,
         description: str,
-    ) -> Result:
+    ) -> tuple[Incident, Change]:
         now = clock.now()
         with self.db.session() as session:
             existing = session.scalar(select(Incident).where(Incident.declare_key == key))
@@ -223,25 +218,25 @@ class IncidentService:
             dues = out.declared(incident, self.config, actor.response_url)
             for due in dues:
                 Ledger.enqueue(session, due)
-            return Result(incident, f"Declared {incident.ref}.", [d.key for d in dues])
+            return incident, Change(f"Declared {incident.ref}.", [d.key for d in dues])
 
-    def update(self, ref: int | None, actor: Actor, text: str, key: str | None = None) -> Result:
+    def update(self, ref: int | None, actor: Actor, text: str, key: str | None = None) -> Change:
         with self.db.session() as session:
             incident = self.find(session, ref, actor)
             if not incident.is_open:
                 raise IncidentError(f"{incident.ref} is resolved; it takes no more updates.")
             event = self._event(session, incident, actor.user_id, "update", text, dedupe_key=key)
             if event is None:
-                return Result(incident, "That update was posted already.", changed=False)
+                return Change("That update was posted already.", changed=False)
             incident.last_update_at = event.at
             incident.revision += 1
             dues = [out.channel_line(incident, event), out.update_thread(incident, event)]
             dues.append(out.announcement_refresh(incident))
             for due in dues:
                 Ledger.enqueue(session, due)
-            return Result(incident, f"Update posted to {incident.ref}.", [d.key for d in dues])
+            return Change(f"Update posted to {incident.ref}.", [d.key for d in dues])
 
-    def set_status(self, ref: int | None, actor: Actor, status: str, summary: str = "") -> Result:
+    def set_status(self, ref: int | None, actor: Actor, status: str, summary: str = "") -> Change:
         if status == "resolved":
             return self.resolve(ref, actor, summary)
         now = clock.now()
@@ -250,7 +245,7 @@ class IncidentService:
             if not incident.is_open:
                 raise IncidentError(f"{incident.ref} is resolved; its status cannot change.")
             if incident.status == status:
-                return Result(incident, f"{incident.ref} is already {status}.", changed=False)
+                return Change(f"{incident.ref} is already {status}.", changed=False)
             before = incident.status
             incident.status = status
             incident.last_update_at = now
@@ -260,9 +255,9 @@ class IncidentService:
                 session, incident, actor.user_id, "status", status, {"from": before, "to": status}
             )
             keys = self._changed(session, incident, event)
-            return Result(incident, f"{incident.ref} is now {status}.", keys)
+            return Change(f"{incident.ref} is now {status}.", keys)
 
-    def set_severity(self, ref: int | None, actor: Actor, severity: str) -> Result:
+    def set_severity(self, ref: int | None, actor: Actor, severity: str) -> Change:
         with self.db.session() as session:
             incident = self.find(session, ref, actor)
             if not self._may_change(incident, actor.user_id):
@@ -273,7 +268,7 @@ class IncidentService:
             if not incident.is_open:
                 raise IncidentError(f"{incident.ref} is resolved; its severity cannot change.")
             if incident.severity == severity:
-                return Result(incident, f"{incident.ref} is already {severity}.", changed=False)
+                return Change(f"{incident.ref} is already {severity}.", changed=False)
             before = incident.severity
             incident.severity = severity
             event = self._event(
@@ -285,9 +280,9 @@ class IncidentService:
                 {"from": before, "to": severity},
             )
             keys = self._changed(session, incident, event)
-            return Result(incident, f"{incident.ref} is now {severity}.", keys)
+            return Change(f"{incident.ref} is now {severity}.", keys)
 
-    def assign(self, ref: int | None, actor: Actor, role: str, user_id: str) -> Result:
+    def assign(self, ref: int | None, actor: Actor, role: str, user_id: str) -> Change:
         with self.db.session() as session:
             incident = self.find(session, ref, actor)
             if not incident.is_open:
@@ -295,7 +290,7 @@ class IncidentService:
             field_name = "commander" if role == "ic" else "comms"
             label = "incident commander" if role == "ic" else "comms lead"
             if getattr(incident, field_name) == user_id:
-                return Result(incident, f"<@{user_id}> is already {label}.", changed=False)
+                return Change(f"<@{user_id}> is already {label}.", changed=False)
             setattr(incident, field_name, user_id)
             event = self._event(
                 session, incident, actor.user_id, "role", label, {"role": role, "user": user_id}
@@ -303,14 +298,14 @@ class IncidentService:
             keys = self._changed(session, incident, event)
             Ledger.enqueue(session, invite := out.invite(incident, user_id, event.id))
             keys.append(invite.key)
-            return Result(incident, f"<@{user_id}> is now {label} of {incident.ref}.", keys)
+            return Change(f"<@{user_id}> is now {label} of {incident.ref}.", keys)
 
-    def resolve(self, ref: int | None, actor: Actor, summary: str = "") -> Result:
+    def resolve(self, ref: int | None, actor: Actor, summary: str = "") -> Change:
         now = clock.now()
         with self.db.session() as session:
             incident = self.find(session, ref, actor)
             if not incident.is_open:
-                return Result(incident, f"{incident.ref} is already resolved.", changed=False)
+                return Change(f"{incident.ref} is already resolved.", changed=False)
             if not self._may_change(incident, actor.user_id):
                 raise IncidentError(
                     f"Only {incident.ref}'s incident commander, its declarer or an admin "
@@ -323,7 +318,7 @@ class IncidentService:
             incident.summary = summary
             event = self._event(session, incident, actor.user_id, "resolved", summary)
             keys = self._changed(session, incident, event)
-            return Result(incident, f"{incident.ref} is resolved.", keys)
+            return Change(f"{incident.ref} is resolved.", keys)
 
     # -- scheduled ---------------------------------------------------------------
     def enqueue_update_reminders(self, now: dt.datetime | None = None) -> int:
