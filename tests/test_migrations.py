@@ -1,15 +1,20 @@
 """Migrations run at the start of every `serve` and `clock`: replicas starting together
-migrate an empty database once, without tripping over each other."""
+migrate an empty database once, without tripping over each other. A migration that moves
+data keeps what the database meant."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import threading
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from bot.db.engine import make_engine
+from bot.ledger.models import Delivery
+from bot.loop.models import ClosedWeek
+from bot.schema.migrate import upgrade
 
 
 def test_four_processes_starting_together_migrate_once(empty_database_url):
@@ -63,3 +68,50 @@ def test_connections_opening_a_new_sqlite_file_together_all_get_wal(tmp_path):
         for thread in threads:
             thread.join()
     assert failures == []
+
+
+def test_0006_closes_the_weeks_whose_digest_was_sent(empty_database_url):
+    """A database upgraded past 0006 keeps its weeks as they were: closed where the week's
+    digest delivery was sent (at the moment it was), open where it was not (still owed, set
+    aside, or only a continuation of the digest sent)."""
+    upgrade(empty_database_url, "0005")
+    sent_at = dt.datetime(2026, 11, 26, 0, 0, 7, tzinfo=dt.UTC)
+    rows = [
+        ("loop:2026-W47:digest", "sent", sent_at - dt.timedelta(weeks=1)),
+        ("loop:2026-W47:digest:part:1", "sent", sent_at - dt.timedelta(weeks=1)),
+        ("loop:2026-W48:digest", "sent", sent_at),
+        ("loop:2026-W48:prompt:payments", "sent", sent_at),
+        ("loop:2026-W49:digest", "pending", None),
+        ("loop:2026-W46:digest", "skipped", None),
+        ("loop:2026-W45:digest:part:1", "sent", sent_at),
+    ]
+    deliveries = Delivery.__table__
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            for key, status, at in rows:
+                connection.execute(
+                    deliveries.insert().values(
+                        key=key,
+                        kind="loop_digest",
+                        method="chat.postMessage",
+                        payload={},
+                        status=status,
+                        due_at=sent_at,
+                        created_at=sent_at,
+                        attempts=1,
+                        late=False,
+                        sent_at=at,
+                    )
+                )
+        upgrade(empty_database_url)
+        with engine.connect() as connection:
+            closed = connection.execute(
+                select(ClosedWeek.week, ClosedWeek.closed_at).order_by(ClosedWeek.week)
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in closed] == [
+        ("2026-W47", sent_at - dt.timedelta(weeks=1)),
+        ("2026-W48", sent_at),
+    ]

@@ -1,5 +1,6 @@
-"""Loop-of-Loops updates (every submission kept; the last one of a team's week counts) and
-cross-team asks, which stay open across weeks until done or withdrawn."""
+"""Loop-of-Loops updates (every submission kept; the last one of a team's week counts),
+cross-team asks, which stay open across weeks until done or withdrawn, and the weeks that
+are closed (their digest is posted)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,14 @@ class LoopAsk(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ClosedWeek(Base):
+    """A week whose digest is posted: its updates can no longer be saved or edited. Written
+    in the transaction that records the digest's delivery sent (bot.loop.service.close_week),
+    so a week is never seen posted without being closed."""
+
+    __tablename__ = "loop_closed_weeks"
+
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)  # e.g. 2026-W48
+    closed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when the digest was sent

@@ -5,7 +5,7 @@ from bot.db.base import Base
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger.models import Delivery
-from bot.loop.models import LoopAsk, LoopUpdate
+from bot.loop.models import ClosedWeek, LoopAsk, LoopUpdate
 from bot.standby.models import (
     CalendarFeed,
     StandbyAcknowledgement,
@@ -16,6 +16,7 @@ from bot.standby.models import (
 __all__ = [
     "Base",
     "CalendarFeed",
+    "ClosedWeek",
     "Delivery",
     "Escalation",
     "Incident",
