@@ -32,10 +32,10 @@ acknowledged in time are redelivered, and ``disconnect`` makes the app reconnect
 """
 
 from .faults import Fault, FaultPlan, Outcome, real_monotonic
-from .models import JSON_ARGS, Args, Call, Message, SlackError, decode_json_arg
+from .models import JSON_ARGS, Args, Call, Channel, Message, SlackError, decode_json_arg
 from .socket_messages import Ack, Envelope, Link
 from .standin import METHODS, SlackStandIn
-from .workspace import Channel, Workspace
+from .workspace import Workspace
 
 __all__ = [
     "JSON_ARGS",

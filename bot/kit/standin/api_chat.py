@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Args, Message, SlackError
+from .models import Args, Channel, Message, SlackError
 from .validation import MESSAGE_TEXT_MAX, validate_attachments, validate_blocks
-from .workspace import Channel, Workspace
+from .workspace import Workspace
 
 
-def message_content(args: Args) -> tuple[str | None, list | None, list | None]:
+def message_content(
+    args: Args,
+) -> tuple[str | None, list[Any] | None, list[Any] | None]:
     """text, blocks, attachments as sent (``None`` when the argument is absent)."""
     text = args.text("text")
     if text is not None and len(text) > MESSAGE_TEXT_MAX:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from .models import Args, Message, SlackError
+from .models import Args, Channel, Message, SlackError
 from .validation import TOPIC_MAX, validate_channel_name
-from .workspace import Channel, Workspace
+from .workspace import Workspace
+
+T = TypeVar("T")
 
 
-def paginate(items: list, args: Args, *, default_limit: int) -> tuple[list, dict[str, Any]]:
+def paginate(items: list[T], args: Args, *, default_limit: int) -> tuple[list[T], dict[str, Any]]:
     """Slack cursor pagination over an already ordered list: (page, response_metadata)."""
     limit = args.integer("limit", default_limit) or default_limit
     cursor = args.text("cursor")
@@ -50,7 +53,7 @@ def invite(ws: Workspace, args: Args) -> dict[str, Any]:
         raise SlackError("no_user")
     if len(users) > 1000:
         raise SlackError("too_many_users")
-    errors = []
+    errors: list[dict[str, Any]] = []
     for user in users:
         if user == ws.bot_user_id:
             errors.append({"user": user, "ok": False, "error": "cant_invite_self"})
@@ -101,7 +104,7 @@ def info(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"ok": True, "channel": ws.channel_api(channel)}
 
 
-def _set_text(field: str):
+def _set_text(field: str) -> Callable[[Workspace, Args], dict[str, Any]]:
     def handler(ws: Workspace, args: Args) -> dict[str, Any]:
         channel = ws.resolve(args.text("channel"))
         ws.require_member(channel)
@@ -161,9 +164,9 @@ def list_(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"ok": True, "channels": page, "response_metadata": meta}
 
 
-def _window(args: Args):
+def _window(args: Args) -> Callable[[Message], bool]:
     """A predicate for Slack's ``oldest``/``latest``/``inclusive`` history window."""
-    bounds = {}
+    bounds: dict[str, float | None] = {}
     for key in ("oldest", "latest"):
         value = args.text(key)
         try:

@@ -171,11 +171,13 @@ def complete_upload(ws: Workspace, args: Args) -> dict[str, Any]:
         raise invalid("invalid_arguments", "files must be a non-empty array")
     records = []
     for item in items:
-        record = ws.files.get(item.get("id") if isinstance(item, dict) else None)
+        file_id = item.get("id") if isinstance(item, dict) else None
+        record = ws.files.get(file_id) if isinstance(file_id, str) else None
         if record is None or record["content"] is None:
             raise invalid("file_not_found", f"file {item} was not uploaded")
         records.append((record, item))
-    targets = args.csv("channels") or ([args.text("channel_id")] if args.text("channel_id") else [])
+    channel_id = args.text("channel_id")
+    targets = args.csv("channels") or ([channel_id] if channel_id else [])
     channels = [postable_channel(ws, Args({"channel": ref})) for ref in targets]
     thread_ts = args.text("thread_ts")
     roots = {c.id: ws.thread_root(c.id, thread_ts) if thread_ts else None for c in channels}

@@ -1,4 +1,5 @@
-"""Plain data types shared by the stand-in: recorded calls, stored messages, argument access.
+"""Plain data types shared by the stand-in: recorded calls, channels and stored messages,
+argument access.
 
 Nothing here knows about HTTP or about the workspace state.
 """
@@ -6,9 +7,9 @@ Nothing here knows about HTTP or about the workspace state.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 # Arguments that Slack accepts as "a JSON-based array/object, presented as a URL-encoded string".
 # Form-encoded clients send them as JSON strings, JSON clients as real lists/objects.
@@ -65,6 +66,15 @@ class Args(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._raw)
+
+    @overload
+    def text(self, key: str) -> str | None: ...
+
+    @overload
+    def text(self, key: str, default: str) -> str: ...
+
+    @overload
+    def text(self, key: str, default: str | None) -> str | None: ...
 
     def text(self, key: str, default: str | None = None) -> str | None:
         """The argument as a string; ``default`` when absent, ``None`` or empty."""
@@ -160,6 +170,29 @@ class Call:
     @property
     def error(self) -> str | None:
         return None if self.response is None else self.response.get("error")
+
+
+@dataclass
+class Channel:
+    """A conversation: public/private channel, IM (``D…``) or multi-person IM."""
+
+    id: str
+    name: str
+    creator: str
+    created: int
+    is_private: bool = False
+    is_im: bool = False
+    is_mpim: bool = False
+    im_user: str | None = None
+    is_archived: bool = False
+    members: list[str] = field(default_factory=list)
+    topic: dict[str, Any] = field(default_factory=dict)
+    purpose: dict[str, Any] = field(default_factory=dict)
+
+    def add_members(self, users: Iterable[str]) -> None:
+        for user in users:
+            if user not in self.members:
+                self.members.append(user)
 
 
 @dataclass

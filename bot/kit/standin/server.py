@@ -21,6 +21,7 @@ import threading
 import traceback
 from email import policy
 from email.parser import BytesParser
+from email.utils import collapse_rfc2231_value
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
@@ -59,8 +60,10 @@ def parse_args(content_type: str, query: str, body: bytes) -> dict[str, Any]:
         header = f"Content-Type: {content_type}\r\n\r\n".encode()
         message = BytesParser(policy=policy.HTTP).parsebytes(header + body)
         for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
+            param = part.get_param("name", header="content-disposition")
+            name = collapse_rfc2231_value(param) if param else None
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             if name:
                 args[name] = payload if part.get_filename() else payload.decode("utf-8")
     else:  # Slack treats anything else as application/x-www-form-urlencoded

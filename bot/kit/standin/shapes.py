@@ -1,19 +1,17 @@
 """The JSON shapes Slack answers with (users, channels, messages, files), as a mixin.
 
-Kept apart from the state in ``workspace.py``; every method reads ``Workspace`` attributes.
+Kept apart from the state in ``workspace.py``, which mixes them in: every method reads the
+workspace's attributes, as ``WorkspaceState`` lists them, and imports nothing of it.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .models import Message
-
-if TYPE_CHECKING:
-    from .workspace import Channel, Workspace
+from .models import Channel, Message
 
 PERMALINK_HOST = "https://standin.slack"
 
@@ -27,10 +25,27 @@ def tz_offset(tz: str) -> int:
     return int(offset.total_seconds()) if offset else 0
 
 
+class WorkspaceState(Protocol):
+    """What the shapes read of the workspace (``workspace.Workspace`` is one)."""
+
+    team_id: str
+    bot_user_id: str
+    bot_id: str
+    app_id: str
+    users: dict[str, dict[str, Any]]
+    files: dict[str, dict[str, Any]]
+
+    def find_message(self, channel_id: str, ts: str | None) -> Message | None: ...
+
+    def replies_to(self, channel_id: str, ts: str) -> list[Message]: ...
+
+    def file_api(self, file_id: str) -> dict[str, Any]: ...
+
+
 class ApiShapes:
     """Serialisers mixed into ``Workspace``."""
 
-    def user_api(self: Workspace, user_id: str) -> dict[str, Any]:
+    def user_api(self: WorkspaceState, user_id: str) -> dict[str, Any]:
         user = self.users[user_id]
         profile: dict[str, Any] = {
             "display_name": user["name"],
@@ -60,7 +75,7 @@ class ApiShapes:
             "profile": profile,
         }
 
-    def channel_api(self: Workspace, channel: Channel) -> dict[str, Any]:
+    def channel_api(self: WorkspaceState, channel: Channel) -> dict[str, Any]:
         if channel.is_im:
             return {
                 "id": channel.id,
@@ -96,7 +111,7 @@ class ApiShapes:
             "num_members": len(channel.members),
         }
 
-    def message_api(self: Workspace, message: Message) -> dict[str, Any]:
+    def message_api(self: WorkspaceState, message: Message) -> dict[str, Any]:
         data: dict[str, Any] = {
             "type": "message",
             "text": message.text,
@@ -141,13 +156,13 @@ class ApiShapes:
                 )
         return data
 
-    def permalink(self: Workspace, message: Message) -> str:
+    def permalink(self: WorkspaceState, message: Message) -> str:
         link = f"{PERMALINK_HOST}/archives/{message.channel}/p{message.ts.replace('.', '')}"
         if message.is_reply:
             link += f"?thread_ts={message.thread_ts}&cid={message.channel}"
         return link
 
-    def file_api(self: Workspace, file_id: str) -> dict[str, Any]:
+    def file_api(self: WorkspaceState, file_id: str) -> dict[str, Any]:
         record = self.files[file_id]
         name = record["name"]
         return {

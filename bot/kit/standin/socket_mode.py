@@ -290,9 +290,9 @@ class SocketModeServer:
             grace = 0.0 if reason == "link_disabled" else DISCONNECT_GRACE
         with self._changed:
             told = [each for each in self._links if each.live and link in (None, each.number)]
-            for link in told:
-                link.disconnect_reason = reason
-            connections = [self._connections.get(link.number) for link in told]
+            for each in told:
+                each.disconnect_reason = reason
+            connections = [self._connections.get(each.number) for each in told]
         for connection in connections:
             if connection is None:
                 continue

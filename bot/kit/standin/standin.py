@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 import traceback
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import api_chat, api_conversations, api_misc, composer, display
+from . import api_chat, api_conversations, api_misc, composer, display, response_urls
 from .faults import Fault, FaultPlan, Outcome
-from .models import Args, Call, Message, SlackError
+from .models import Args, Call, Channel, Message, SlackError
 from .server import StandInHTTPServer
 from .socket_api import SocketModeFace
 from .socket_mode import SocketModeServer
@@ -81,7 +79,7 @@ class SlackStandIn(SocketModeFace):
         if self._server is not None:
             raise RuntimeError("stand-in already started")
         self._server = StandInHTTPServer(self)
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         self.workspace.base_url = f"http://{host}:{port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -292,7 +290,7 @@ class SlackStandIn(SocketModeFace):
                 return ws.messages_in(im.id) if im else []
             return ws.messages_in(self._channel(channel).id)
 
-    def _channel(self, ref: str):
+    def _channel(self, ref: str) -> Channel:
         channel = self.workspace.channels.get(ref) or self.workspace.channel_named(ref)
         if channel is None:
             raise KeyError(f"no such channel: {ref}")
@@ -307,23 +305,16 @@ class SlackStandIn(SocketModeFace):
 
         With ``channel`` (and ``user``/``message_ts``) known, POSTs also take effect:
         ``in_channel`` posts a message, the default ephemeral type posts one visible to
-        ``user``, ``replace_original``/``delete_original`` edit the message at ``message_ts``.
+        ``user``, ``replace_original``/``delete_original`` edit the message at ``message_ts``
+        (see ``response_urls``).
         """
-        token = uuid.uuid4().hex
-        with self.workspace.lock:
-            self.workspace.response_urls[token] = {
-                "channel": channel,
-                "user": user,
-                "message_ts": message_ts,
-            }
-        return f"{self.base_url}/response/{token}"
+        return response_urls.new(
+            self.workspace, self.base_url, channel=channel, user=user, message_ts=message_ts
+        )
 
     def responses(self, url: str | None = None) -> list[dict[str, Any]]:
         """JSON bodies POSTed to response URLs (all, or those sent to ``url``), in order."""
-        with self.workspace.lock:
-            return [
-                copy.deepcopy(body) for u, body in self.workspace.response_log if url in (None, u)
-            ]
+        return response_urls.posted(self.workspace, url)
 
     # -- Backend protocol (called by the HTTP server threads) ----------------------------
 
@@ -361,20 +352,10 @@ class SlackStandIn(SocketModeFace):
         return Outcome("http", 200, body)
 
     def handle_response_url(self, token: str, payload: dict[str, Any] | None) -> Outcome:
-        ws = self.workspace
-        with ws.lock:
-            context = ws.response_urls.get(token)
-            if context is None:
-                return Outcome("http", 404, {"ok": False, "error": "invalid_response_url"})
-            if payload is None:
-                return Outcome("http", 400, {"ok": False, "error": "invalid_payload"})
-            ws.response_log.append((f"{ws.base_url}/response/{token}", copy.deepcopy(payload)))
-            try:
-                _apply_response(ws, context, payload)
-            except SlackError as err:
-                return Outcome("http", 400, err.to_response())
-        self._touch()
-        return Outcome("http", 200, {"ok": True})
+        outcome = response_urls.post(self.workspace, token, payload)
+        if outcome.status == 200:
+            self._touch()
+        return outcome
 
     def handle_upload(self, file_id: str, data: bytes) -> Outcome:
         if not api_misc.store_upload(self.workspace, file_id, data):
@@ -385,40 +366,3 @@ class SlackStandIn(SocketModeFace):
     def note_error(self, text: str) -> None:
         with self._changed:
             self.errors.append(text)
-
-
-def _apply_response(ws: Workspace, context: dict[str, Any], payload: dict[str, Any]) -> None:
-    """Show a response-URL payload in the workspace when its channel is known."""
-    channel_id = context["channel"]
-    if channel_id is None or channel_id not in ws.channels:
-        return
-    original = ws.find_message(channel_id, context["message_ts"])
-    if payload.get("delete_original"):
-        if original is not None:
-            ws.message_log.remove(original)
-        return
-    args = Args({k: v for k, v in payload.items() if k in ("text", "blocks", "attachments")})
-    text, blocks, attachments = api_chat.message_content(args)
-    if payload.get("replace_original") and original is not None:
-        original.text = text if text is not None else original.text
-        original.blocks = blocks if blocks is not None else original.blocks
-        original.attachments = attachments if attachments is not None else original.attachments
-        original.edited, original.edited_ts = True, ws.next_ts()
-        return
-    ephemeral = None if payload.get("response_type") == "in_channel" else context["user"]
-    if ephemeral is None and payload.get("response_type") != "in_channel":
-        return  # an ephemeral answer for an unknown user: recorded only
-    thread_ts = payload.get("thread_ts")
-    ws.add_message(
-        Message(
-            channel=channel_id,
-            ts=ws.next_ts(),
-            text=text or "",
-            blocks=blocks or [],
-            attachments=attachments or [],
-            user=ws.bot_user_id,
-            bot_id=ws.bot_id,
-            thread_ts=ws.thread_root(channel_id, thread_ts) if thread_ts else None,
-            ephemeral_user=ephemeral,
-        )
-    )

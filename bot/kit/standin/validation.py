@@ -48,9 +48,8 @@ def _blocks_error(*problems: str) -> SlackError:
 
 
 def _text_of(obj: Any) -> str:
-    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
-        return obj["text"]
-    return ""
+    text = obj.get("text") if isinstance(obj, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def _block_problems(block: Any, pointer: str) -> list[str]:

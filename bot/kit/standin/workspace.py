@@ -12,37 +12,13 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
-from .models import Message, SlackError
+from .models import Channel, Message, SlackError
 from .shapes import PERMALINK_HOST, ApiShapes
 
 TS_BASE_US = 1_700_000_000_000_000  # first ts is 1700000000.000100
 TS_STEP_US = 100
-
-
-@dataclass
-class Channel:
-    """A conversation: public/private channel, IM (``D…``) or multi-person IM."""
-
-    id: str
-    name: str
-    creator: str
-    created: int
-    is_private: bool = False
-    is_im: bool = False
-    is_mpim: bool = False
-    im_user: str | None = None
-    is_archived: bool = False
-    members: list[str] = field(default_factory=list)
-    topic: dict[str, Any] = field(default_factory=dict)
-    purpose: dict[str, Any] = field(default_factory=dict)
-
-    def add_members(self, users: Iterable[str]) -> None:
-        for user in users:
-            if user not in self.members:
-                self.members.append(user)
 
 
 class Workspace(ApiShapes):
@@ -180,6 +156,12 @@ class Workspace(ApiShapes):
                 return channel
         return None
 
+    @overload
+    def im_for(self, user_id: str) -> Channel: ...
+
+    @overload
+    def im_for(self, user_id: str, *, create: bool) -> Channel | None: ...
+
     def im_for(self, user_id: str, *, create: bool = True) -> Channel | None:
         """The bot's IM with ``user_id`` (opened on demand, as chat.postMessage does)."""
         with self.lock:
@@ -201,7 +183,9 @@ class Workspace(ApiShapes):
             self.channels[channel.id] = channel
             return channel
 
-    def resolve(self, ref: str | None, *, allow_user: bool = False, allow_name: bool = False):
+    def resolve(
+        self, ref: str | None, *, allow_user: bool = False, allow_name: bool = False
+    ) -> Channel:
         """The channel for an id (or a user id / channel name when allowed), else raise."""
         if not ref:
             raise SlackError("channel_not_found")
