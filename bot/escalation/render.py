@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident
@@ -19,7 +20,7 @@ OUTCOME = {
 }
 
 
-def page(page: Page, chain: Escalation, incident: Incident) -> dict:
+def page(page: Page, chain: Escalation, incident: Incident) -> dict[str, Any]:
     where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (being created)"
     reason = f"\n*Why:* {escape(chain.reason)}" if chain.reason else ""
     who = "<!here> " if page.target == "channel" else ""
@@ -59,7 +60,7 @@ def history_lines(
     return lines
 
 
-def nobody_left(chain: Escalation, pages: list[Page], incident: Incident) -> dict:
+def nobody_left(chain: Escalation, pages: list[Page], incident: Incident) -> dict[str, Any]:
     """The DM to whoever escalated when the chain ran out of people."""
     declined = sorted({p.target for p in pages if p.outcome == "declined"})
     silent = sorted({p.target for p in pages if p.outcome == "no_answer"} - set(declined))

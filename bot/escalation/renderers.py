@@ -20,7 +20,11 @@ def escalation_renderers(db: Database) -> dict[str, Renderer]:
             if row is None:
                 raise SkipDelivery(f"page {page_id} does not exist")
             chain = session.get(Escalation, row.escalation_id)
+            if chain is None:
+                raise SkipDelivery(f"the escalation of page {page_id} does not exist")
             incident = session.get(Incident, chain.incident_id)
+        if incident is None:
+            raise SkipDelivery(f"the incident of page {page_id} is gone")
         return render.page(row, chain, incident)
 
     def nobody_left(escalation_id: int) -> dict[str, Any]:

@@ -54,7 +54,8 @@ def incident_renderers(db: Database, config: OrgConfig) -> dict[str, Renderer]:
             raise SkipDelivery(f"{incident.ref} was updated before the reminder was sent")
         if incident.channel_id is None:
             return None
-        minutes = config.incidents.update_reminder_minutes.get(incident.severity)
+        limits: dict[str, int] = dict(config.incidents.update_reminder_minutes.items())
+        minutes = limits.get(incident.severity)
         if minutes is None:
             raise SkipDelivery(f"{incident.severity} has no update reminder any more")
         return {"channel": incident.channel_id, **render.reminder(incident, minutes)}

@@ -183,6 +183,7 @@ class SlackRequests:
         or a list of option values (`{"options": [...]}`)."""
         state: dict[str, Any] = {}
         for block_id, value in values.items():
+            entry: dict[str, object]
             if isinstance(value, dict) and "option" in value:
                 entry = {
                     "type": "static_select",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Roster
@@ -66,7 +67,7 @@ def post(
     zone: ZoneInfo,
     *,
     ended: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """The roster's post for one window: while it is open, who is on, an *Acknowledge*
     button for whoever has not acknowledged, and who is next; once ``ended``, that it ended,
     who acknowledged (or that nobody did), and no button."""
@@ -103,7 +104,7 @@ def post(
     return bk.message(fallback, blocks)
 
 
-def ping(roster: Roster, shift: Shift, user: str, zone: ZoneInfo) -> dict:
+def ping(roster: Roster, shift: Shift, user: str, zone: ZoneInfo) -> dict[str, Any]:
     role = "primary" if shift.primary == user else "secondary"
     text = (
         f":rotating_light: You are on standby for *{escape(roster.name)}* now ({role}): "
@@ -113,7 +114,7 @@ def ping(roster: Roster, shift: Shift, user: str, zone: ZoneInfo) -> dict:
     return bk.message(text, [bk.section(text), bk.actions(button)])
 
 
-def reminder(roster: Roster, shift: Shift, user: str, zone: ZoneInfo) -> dict:
+def reminder(roster: Roster, shift: Shift, user: str, zone: ZoneInfo) -> dict[str, Any]:
     role = "primary" if shift.primary == user else "secondary"
     text = (
         f":alarm_clock: Heads-up: your standby on *{escape(roster.name)}* starts in "
@@ -123,7 +124,7 @@ def reminder(roster: Roster, shift: Shift, user: str, zone: ZoneInfo) -> dict:
     return bk.message(text, [bk.section(text)])
 
 
-def now_reply(rows: list[RosterNow], zone: ZoneInfo) -> dict:
+def now_reply(rows: list[RosterNow], zone: ZoneInfo) -> dict[str, Any]:
     lines = []
     for row in rows:
         name = f"*{escape(row.roster.name)}*"
@@ -137,7 +138,7 @@ def now_reply(rows: list[RosterNow], zone: ZoneInfo) -> dict:
     return bk.message(text, [bk.section(text)])
 
 
-def _reply(lines: list[str]) -> dict:
+def _reply(lines: list[str]) -> dict[str, Any]:
     chunks: list[str] = []
     for line in lines:
         if chunks and len(chunks[-1]) + len(line) < 2900:
@@ -147,7 +148,9 @@ def _reply(lines: list[str]) -> dict:
     return bk.message("\n".join(lines), [bk.section(c) for c in chunks[:45]])
 
 
-def week_reply(title: str, by_roster: Sequence[tuple[Roster, list[Shift]]], zone: ZoneInfo) -> dict:
+def week_reply(
+    title: str, by_roster: Sequence[tuple[Roster, list[Shift]]], zone: ZoneInfo
+) -> dict[str, Any]:
     """`/standby week`: each roster's shifts written in the asker's ``zone``; with more than
     one roster, each under its name."""
     lines = [f"*{title}*"]
@@ -160,7 +163,7 @@ def week_reply(title: str, by_roster: Sequence[tuple[Roster, list[Shift]]], zone
 
 def mine_reply(
     title: str, shifts: Sequence[tuple[Shift, str]], user: str, zone: ZoneInfo, empty: str
-) -> dict:
+) -> dict[str, Any]:
     """`/standby me`: ``user``'s shifts (each with its roster's name) in their ``zone``."""
     lines = [f"*{title}*"]
     lines += [my_shift_line(s, user, name, zone) for s, name in shifts] or [empty]

@@ -184,7 +184,7 @@ class _Changes:
                 turn=turn,
                 primary_origin=on["primary"][1],
                 secondary_origin=on["secondary"][1] if "secondary" in on else None,
-                window_index=occurrence.window.index,
+                window_index=occurrence.window.position,
                 window_starts_at=occurrence.starts_at,
                 window_ends_at=occurrence.ends_at,
             )

@@ -53,7 +53,7 @@ class WindowLike(Protocol):
 class WindowSpec(NamedTuple):
     """One configured window, reduced to what scheduling needs."""
 
-    index: int  # its position in the roster's ``windows`` list
+    position: int  # its position in the roster's ``windows`` list
     weekdays: frozenset[int]  # 0 = Monday
     start: dt.time
     end: dt.time
@@ -164,6 +164,7 @@ def resolve_wall_time(
     wall = dt.datetime.combine(day, time, UTC)
     first_offset = zone.utcoffset(wall)
     second_offset = zone.utcoffset(dt.datetime.combine(day, _FOLD_1[time], UTC))
+    assert first_offset is not None and second_offset is not None  # ZoneInfo always has one
     if first_offset == second_offset:
         return wall - first_offset, False
     if first_offset > second_offset:  # repeated hour: fold=0 is the earlier instant
