@@ -14,6 +14,7 @@ from bot import clock
 from bot.change import Change
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
+from bot.db.upsert import rows_matched
 from bot.errors import Refusal
 from bot.escalation import deliveries as out
 from bot.escalation.models import ACKNOWLEDGED, ACTIVE, EXHAUSTED, STOPPED, Escalation, Page
@@ -64,16 +65,17 @@ class EscalationService:
                 )
             return roster
         team = self.config.team(incident.team_id) if incident.team_id else None
-        if team and team.roster:
-            return self.config.roster(team.roster)  # type: ignore[return-value]
+        roster = self.config.roster(team.roster) if team and team.roster else None
+        if roster is not None:  # (a team's roster is known: the config check sees to it)
+            return roster
         if len(self.config.rosters) == 1:
             return self.config.rosters[0]
         if not self.config.rosters:
             raise EscalationError("No rosters are configured, so there is nobody to page.")
-        known = ", ".join(r.id for r in self.config.rosters)
+        rosters = ", ".join(r.id for r in self.config.rosters)
         raise EscalationError(
             f"{incident.ref} has no team, so opsbot cannot tell whom to page: page with "
-            f"`/incident escalate {incident.ref} ROSTER`, ROSTER being one of {known}."
+            f"`/incident escalate {incident.ref} ROSTER`, ROSTER being one of {rosters}."
         )
 
     def on_duty(self, roster: Roster, at: dt.datetime) -> Shift | None:
@@ -227,7 +229,7 @@ class EscalationService:
             if chain is None or roster is None:
                 return None
             incident = session.get(Incident, chain.incident_id)
-            if not incident.is_open:
+            if incident is None or not incident.is_open:
                 session.execute(
                     update(Escalation)
                     .where(Escalation.id == chain_id, Escalation.status == ACTIVE)
@@ -248,7 +250,8 @@ class EscalationService:
                 if following
                 else {"status": EXHAUSTED, "next_step_at": None}
             )
-            won = session.execute(
+            won = rows_matched(
+                session,
                 update(Escalation)
                 .where(
                     Escalation.id == chain_id,
@@ -257,8 +260,8 @@ class EscalationService:
                     Escalation.loop == loop,
                 )
                 .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
             if won != 1:
                 return None
             session.refresh(chain)
@@ -328,10 +331,13 @@ class EscalationService:
         with self.db.session() as session:
             chain, pages = self._chain_for(session, chain_id, user)
             incident = session.get(Incident, chain.incident_id)
+            if incident is None:
+                raise EscalationError("That page is not known.")
             if chain.status == ACKNOWLEDGED:
                 who = "You" if chain.acknowledged_by == user else f"<@{chain.acknowledged_by}>"
                 return Change(f"{who} acknowledged {incident.ref} already.", changed=False)
-            won = session.execute(
+            won = rows_matched(
+                session,
                 update(Escalation)
                 .where(Escalation.id == chain_id, Escalation.status.in_([ACTIVE, EXHAUSTED]))
                 .values(
@@ -340,8 +346,8 @@ class EscalationService:
                     acknowledged_at=now,
                     next_step_at=None,
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
             if won != 1:
                 return Change(f"{incident.ref} is no longer paging anyone.", changed=False)
             keys = []

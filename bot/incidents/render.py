@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import SEVERITIES, OrgConfig
@@ -65,7 +66,7 @@ def _facts(incident: Incident, config: OrgConfig) -> bk.Block:
     return bk.fields(*pairs)
 
 
-def announcement(incident: Incident, config: OrgConfig) -> dict:
+def announcement(incident: Incident, config: OrgConfig) -> dict[str, Any]:
     head = ":white_check_mark: Resolved: " if not incident.is_open else ":rotating_light: "
     blocks = [bk.section(head + title_line(incident)), _facts(incident, config)]
     if incident.description:
@@ -79,7 +80,7 @@ def announcement(incident: Incident, config: OrgConfig) -> dict:
     return bk.message(fallback, blocks)
 
 
-def card(incident: Incident, config: OrgConfig) -> dict:
+def card(incident: Incident, config: OrgConfig) -> dict[str, Any]:
     value = str(incident.id)
     blocks = [bk.section(title_line(incident)), _facts(incident, config)]
     if incident.description:
@@ -149,12 +150,12 @@ def event_line(event: IncidentEvent, incident: Incident) -> str:
             return f"{who}: {event.kind} {text}".strip()
 
 
-def event_message(event: IncidentEvent, incident: Incident) -> dict:
+def event_message(event: IncidentEvent, incident: Incident) -> dict[str, Any]:
     line = event_line(event, incident)
     return bk.message(line, bk.sections(line))
 
 
-def declared_reply(incident: Incident) -> dict:
+def declared_reply(incident: Incident) -> dict[str, Any]:
     line = (
         f"Declared *{incident.ref}* ({incident.severity}): {escape(incident.title)}. "
         f"Join {_channel(incident)}."
@@ -162,7 +163,7 @@ def declared_reply(incident: Incident) -> dict:
     return {"text": line, "blocks": [bk.section(line)]}
 
 
-def reminder(incident: Incident, minutes: int) -> dict:
+def reminder(incident: Incident, minutes: int) -> dict[str, Any]:
     line = (
         f"{mention(incident.commander)} {incident.ref} has had no update for {minutes} minutes. "
         "Post one with `/incident update …` so everyone knows where it stands."
@@ -170,7 +171,7 @@ def reminder(incident: Incident, minutes: int) -> dict:
     return bk.message(line, [bk.section(line)])
 
 
-def list_reply(incidents: list[Incident], resolved: list[Incident] | None = None) -> dict:
+def list_reply(incidents: list[Incident], resolved: list[Incident] | None = None) -> dict[str, Any]:
     """The open incidents, and those resolved lately with how long they took."""
     lines = [
         f"{title_line(i)} — {i.status}, IC {mention(i.commander)}, {_channel(i)}, "
@@ -216,7 +217,7 @@ def _chunks(lines: list[str], limit: int = 2900) -> list[str]:
     return [piece for chunk in chunks for piece in bk.split(chunk, limit)]
 
 
-def _within_a_message(chunks: list[str], more: str) -> list[dict]:
+def _within_a_message(chunks: list[str], more: str) -> list[dict[str, Any]]:
     """Sections for `chunks`, within a message's 50 blocks: past that, a line saying what
     is left out and where to read it."""
     if len(chunks) <= bk.MAX_BLOCKS:
@@ -226,7 +227,9 @@ def _within_a_message(chunks: list[str], more: str) -> list[dict]:
     return [*(bk.section(c) for c in chunks[:kept]), bk.context(left)]
 
 
-def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None = None) -> dict:
+def show_reply(
+    incident: Incident, config: OrgConfig, paging: list[str] | None = None
+) -> dict[str, Any]:
     blocks = [bk.section(title_line(incident)), _facts(incident, config)]
     zone = timefmt.org_zone(config)  # times as date tokens: each reader sees their own zone
     times = [f"Declared {timefmt.token(incident.declared_at, zone)}"]
@@ -247,7 +250,7 @@ def show_reply(incident: Incident, config: OrgConfig, paging: list[str] | None =
     return bk.message(f"{incident.ref}: {escape(incident.title)}", blocks)
 
 
-def timeline_reply(incident: Incident, config: OrgConfig) -> dict:
+def timeline_reply(incident: Incident, config: OrgConfig) -> dict[str, Any]:
     zone = timefmt.org_zone(config)
     lines = [f"{timefmt.token(e.at, zone)} · {event_line(e, incident)}" for e in incident.events]
     text = f"*Timeline of {incident.ref}*\n" + "\n".join(lines)
@@ -255,7 +258,7 @@ def timeline_reply(incident: Incident, config: OrgConfig) -> dict:
     return bk.message(text, _within_a_message(chunks, "the postmortem draft has it all"))
 
 
-def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> dict:
+def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> dict[str, Any]:
     teams = [(t.name, t.id) for t in config.teams]
     blocks = [
         bk.plain_input(
@@ -278,7 +281,7 @@ def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> 
     return bk.modal("incident_declare", "Declare an incident", "Declare", blocks, private_metadata)
 
 
-def update_modal(incident: Incident, private_metadata: str) -> dict:
+def update_modal(incident: Incident, private_metadata: str) -> dict[str, Any]:
     blocks = [
         bk.section(title_line(incident)),
         bk.plain_input("text", "Update", multiline=True, max_length=3000),
@@ -286,7 +289,7 @@ def update_modal(incident: Incident, private_metadata: str) -> dict:
     return bk.modal("incident_update", f"Update {incident.ref}", "Post", blocks, private_metadata)
 
 
-def resolve_modal(incident: Incident, private_metadata: str) -> dict:
+def resolve_modal(incident: Incident, private_metadata: str) -> dict[str, Any]:
     blocks = [
         bk.section(title_line(incident)),
         bk.plain_input(

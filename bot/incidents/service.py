@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -96,6 +96,30 @@ class IncidentService:
         return user_id in (incident.commander, incident.declared_by) or self.config.is_admin(
             user_id
         )
+
+    @overload
+    def _event(
+        self,
+        session: Session,
+        incident: Incident,
+        actor: str,
+        kind: str,
+        text: str = ...,
+        data: dict[str, Any] | None = ...,
+        dedupe_key: None = ...,
+    ) -> IncidentEvent: ...
+
+    @overload
+    def _event(
+        self,
+        session: Session,
+        incident: Incident,
+        actor: str,
+        kind: str,
+        text: str = ...,
+        data: dict[str, Any] | None = ...,
+        dedupe_key: str | None = ...,
+    ) -> IncidentEvent | None: ...
 
     def _event(
         self,
@@ -324,7 +348,8 @@ class IncidentService:
     def enqueue_update_reminders(self, now: dt.datetime | None = None) -> int:
         """Owe one nudge per silent stretch to each open incident past its severity's limit."""
         now = now or clock.now()
-        limits = self.config.incidents.update_reminder_minutes
+        # keyed by text, as an incident's severity is kept
+        limits: dict[str, int] = dict(self.config.incidents.update_reminder_minutes.items())
         if not limits:
             return 0
         added = 0

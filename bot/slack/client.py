@@ -102,7 +102,8 @@ class GatedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         error: Exception | None = None,
     ) -> None:
         if response is None:
-            raise error  # type: ignore[misc]
+            assert error is not None  # slack_sdk passes the response or else the error
+            raise error
         method = api_method(request.url)
         self.gate.hold(method, retry_after(response.headers))
         state.next_attempt_requested = True
@@ -118,7 +119,7 @@ class GatedWebClient(WebClient):
         super().__init__(*args, **kwargs)
         self.gate = gate
 
-    def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> SlackResponse:
         self.gate.wait(api_method)
         try:
             return super().api_call(api_method, *args, **kwargs)

@@ -33,6 +33,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
+from bot.db.upsert import rows_matched
 from bot.standby.describe import describe_origin, format_span
 from bot.standby.models import CalendarFeed
 
@@ -140,10 +141,11 @@ def issue_feed(db: Database, kind: str, subject: str) -> str:
 def revoke_feed(db: Database, kind: str, subject: str) -> bool:
     """Make the feed's URL stop working without issuing a new one; False if there was none."""
     with db.session() as session:
-        result = session.execute(
-            delete(CalendarFeed).where(CalendarFeed.kind == kind, CalendarFeed.subject == subject)
+        deleted = rows_matched(
+            session,
+            delete(CalendarFeed).where(CalendarFeed.kind == kind, CalendarFeed.subject == subject),
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(deleted)
 
 
 def feed_for_token(db: Database, token: str | None) -> CalendarFeed | None:
@@ -329,4 +331,5 @@ def calendar_ics(service: StandbyService, feed: CalendarFeed, now: dt.datetime) 
         calendar = _person_calendar(service, feed, now)
     else:
         raise FeedError(f"unknown feed kind {feed.kind!r}")
-    return calendar.to_ical()
+    ics: bytes = calendar.to_ical()  # (icalendar leaves to_ical unannotated)
+    return ics
