@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
 from bot.config.source import Loc
-from bot.standby.windows import WEEKDAY_NUMBERS, WindowLike, overlapping_windows
+from bot.config.week import WEEKDAY_NUMBERS, WindowLike, overlapping_windows
 
 Finding = tuple[Loc, str]
 

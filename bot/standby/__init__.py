@@ -16,6 +16,8 @@ The rules live in the docstrings of the modules that apply them:
     describe_shift(shift, zone) -> "Tue 24 Nov 07:30–09:30 JST"
 """
 
+from bot.config.week import overlapping_windows
+
 from .describe import describe_origin, describe_shift, format_span, mention
 from .rotation import RosterCalendar, roster_calendar
 from .schedule import (
@@ -30,7 +32,7 @@ from .schedule import (
     parse_occurrence_key,
     shifts,
 )
-from .windows import end_instant, overlapping_windows, start_instant
+from .windows import end_instant, start_instant
 
 __all__ = [
     "Origin",

@@ -16,7 +16,8 @@ The rules (the README quotes them):
   03:00 local (EDT). An occurrence lying wholly inside a gap has no length: it does not take
   place, and it does not use up a turn.
 - A roster's windows must not overlap on the wall clock (a window past midnight reaches into the
-  next day's windows, Sunday's into Monday's); ``overlapping_windows`` finds the pairs that do.
+  next day's windows, Sunday's into Monday's); ``bot.config.week.overlapping_windows`` finds the
+  pairs that do, for the configuration's checks and for this module alike.
 """
 
 from __future__ import annotations
@@ -25,29 +26,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from bot.config.week import WEEKDAY_NUMBERS, WindowLike, overlapping_windows, wall_minutes
 
 UTC = dt.UTC
 ONE_DAY = dt.timedelta(days=1)
-WEEKDAY_NUMBERS = {
-    name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-}
-_MINUTES_PER_DAY = 24 * 60
-_MINUTES_PER_WEEK = 7 * _MINUTES_PER_DAY
-
-
-class WindowLike(Protocol):
-    """What this module needs of a configured window (``bot.config.Window`` fits)."""
-
-    @property
-    def days(self) -> Sequence[str]: ...
-
-    @property
-    def start(self) -> dt.time: ...
-
-    @property
-    def end(self) -> dt.time: ...
 
 
 class WindowSpec(NamedTuple):
@@ -72,12 +57,6 @@ class WindowSpec(NamedTuple):
         return wall_minutes(self.start, self.end)
 
 
-def wall_minutes(start: dt.time, end: dt.time) -> int:
-    """The length of a window on the wall clock, in minutes (past midnight if end <= start)."""
-    length = (end.hour - start.hour) * 60 + end.minute - start.minute
-    return length + _MINUTES_PER_DAY if length <= 0 else length
-
-
 # The windows of each weekday (0 = Monday … 6 = Sunday), in order of their start time.
 WeekPattern = tuple[tuple[WindowSpec, ...], ...]
 
@@ -91,29 +70,6 @@ def week_pattern(windows: Sequence[WindowLike]) -> WeekPattern:
         tuple(sorted((s for s in specs if weekday in s.weekdays), key=lambda s: s.start))
         for weekday in range(7)
     )
-
-
-def overlapping_windows(windows: Sequence[WindowLike]) -> list[tuple[int, int]]:
-    """Pairs of window positions (i < j) that overlap on the wall clock on some weekday."""
-    spans: list[tuple[int, int, int]] = []  # (start minute of the week, end minute, index)
-    for index, window in enumerate(windows):
-        start = window.start.hour * 60 + window.start.minute
-        length = wall_minutes(window.start, window.end)
-        for day in set(window.days):
-            first = WEEKDAY_NUMBERS[day] * _MINUTES_PER_DAY + start
-            spans.append((first, first + length, index))
-            # The copy a week later catches Sunday's windows reaching into Monday's.
-            spans.append((first + _MINUTES_PER_WEEK, first + _MINUTES_PER_WEEK + length, index))
-    spans.sort()
-    pairs: set[tuple[int, int]] = set()
-    for position, (_begin, finish, index) in enumerate(spans):
-        for later in range(position + 1, len(spans)):
-            later_begin, _later_finish, other = spans[later]
-            if later_begin >= finish:
-                break
-            if other != index:
-                pairs.add((min(index, other), max(index, other)))
-    return sorted(pairs)
 
 
 WindowSignature = tuple[tuple[tuple[str, ...], dt.time, dt.time], ...]
