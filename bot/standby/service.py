@@ -25,6 +25,7 @@ from bot.standby.models import StandbyAcknowledgement, StandbyOverride, StandbyS
 from bot.standby.rotation import roster_calendar
 from bot.standby.schedule import (
     Override,
+    Role,
     Shift,
     Swap,
     next_shift,
@@ -36,6 +37,8 @@ from bot.standby.windows import end_instant, start_instant
 
 WEEK = dt.timedelta(days=7)
 ONE_DAY = dt.timedelta(days=1)
+# An override row's role, kept as text, as the Role it was written from.
+_ROLES: dict[str, Role] = {"primary": "primary", "secondary": "secondary"}
 
 
 class StandbyError(Refusal):
@@ -84,7 +87,7 @@ class StandbyService:
 
     def _changes(self, session: Session, roster_id: str) -> tuple[list[Override], list[Swap]]:
         overrides = [
-            Override(r.roster_id, r.user_id, r.starts_at, r.ends_at, r.created_by, r.role)  # type: ignore[arg-type]
+            Override(r.roster_id, r.user_id, r.starts_at, r.ends_at, r.created_by, _ROLES[r.role])
             for r in session.scalars(
                 select(StandbyOverride)
                 .where(StandbyOverride.roster_id == roster_id)
