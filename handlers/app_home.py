@@ -21,6 +21,7 @@ from handlers.home_view import home_view
 
 if TYPE_CHECKING:
     from slack_bolt import App
+    from slack_sdk import WebClient
 
     from bot.services import Services
 
@@ -45,7 +46,7 @@ def retry_num(request: BoltRequest) -> str | None:
     return values[0] if values and values[0] != "0" else None
 
 
-def skip_retries(request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
+def skip_retries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
     """Listener middleware: acknowledge a redelivered event and do nothing else."""
     retry = retry_num(request)
     if retry is not None:
@@ -58,7 +59,7 @@ def skip_retries(request: BoltRequest, next: Callable[[], None]) -> BoltResponse
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened", middleware=[skip_retries])
-    def home_opened(event: dict[str, Any], client: Any) -> None:
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return  # the messages tab: nothing to publish
         user = event["user"]

@@ -16,15 +16,17 @@ from handlers.failures import answers_failures
 from handlers.views import ephemeral, field_value, typed_text, view_metadata
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
 
+    from bot.config import Team
     from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     service = services.loop
 
-    def say(body: dict[str, Any], respond: Any, text: str) -> None:
+    def say(body: dict[str, Any], respond: Respond, text: str) -> None:
         """Answer the person who clicked: ephemerally where the click came with a
         response_url (a message), by DM where it did not (the App Home tab)."""
         if body.get("response_url"):
@@ -32,7 +34,9 @@ def register(app: App, services: Services) -> None:
         else:
             services.client.chat_postMessage(channel=body["user"]["id"], text=text)
 
-    def open_modal(client: Any, trigger_id: str, user: str, team_id: str | None, week: str) -> None:
+    def open_modal(
+        client: WebClient, trigger_id: str, user: str, team_id: str | None, week: str
+    ) -> None:
         teams = service.answerable(user, team_id)
         if service.week_is_closed(week):
             raise LoopError(f"The digest of {week} is posted already: that week is closed.")
@@ -42,7 +46,7 @@ def register(app: App, services: Services) -> None:
 
     @app.command("/lol")
     @answers_failures
-    def lol(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
+    def lol(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             cmd = parse(typed_text(command))
         except UsageError as exc:
@@ -53,7 +57,14 @@ def register(app: App, services: Services) -> None:
         except Refusal as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
-    def handle(cmd: LoopCommand, user: str, command, ack, client, respond) -> None:  # type: ignore[no-untyped-def]
+    def handle(
+        cmd: LoopCommand,
+        user: str,
+        command: dict[str, Any],
+        ack: Ack,
+        client: WebClient,
+        respond: Respond,
+    ) -> None:
         week = service.week()
         match cmd.name:
             case "help":
@@ -95,7 +106,7 @@ def register(app: App, services: Services) -> None:
                     )
                 )
 
-    def history_team(user: str, team_id: str | None):  # type: ignore[no-untyped-def]
+    def history_team(user: str, team_id: str | None) -> Team:
         if team_id:
             return service.team(team_id)
         mine = [t for t in services.config.teams if t.pm == user]
@@ -107,7 +118,7 @@ def register(app: App, services: Services) -> None:
     @app.action("loop_write")
     @answers_failures
     def write(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
         try:
@@ -122,7 +133,9 @@ def register(app: App, services: Services) -> None:
 
     @app.action("loop_digest_now")
     @answers_failures
-    def digest_now(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def digest_now(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
         """*Post digest now*, confirming `/lol digest`: the confirmation is replaced by the
         outcome, so the button is pressed once."""
         ack()
@@ -139,7 +152,7 @@ def register(app: App, services: Services) -> None:
     @app.action("loop_ask_done")
     @app.action("loop_ask_withdraw")
     @answers_failures
-    def close_ask(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def close_ask(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         how = "done" if action["action_id"] == "loop_ask_done" else "withdraw"
         try:
@@ -151,7 +164,7 @@ def register(app: App, services: Services) -> None:
 
     @app.view(render.CALLBACK)
     @answers_failures
-    def submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = view_metadata(view)
         team_id = metadata.get("team") or field_value(view, "team")
         needs, errors = read_needs(view, int(metadata.get("slots") or render.NEED_SLOTS))

@@ -5,12 +5,13 @@ executors copy the context into their threads."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.logs import set_log_context
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from slack_bolt import App, BoltResponse
 
     from bot.services import Services
 
@@ -21,7 +22,7 @@ def request_id(body: dict[str, Any]) -> str:
 
 def register(app: App, services: Services) -> None:
     @app.middleware
-    def name_the_request(body: dict[str, Any], next: Any) -> None:
+    def name_the_request(body: dict[str, Any], next: Callable[[], BoltResponse]) -> None:
         # Bolt runs the listeners after this chain returns, so the name is set for the rest of
         # this request (the next request handled on this thread replaces it).
         set_log_context(request=request_id(body))

@@ -18,7 +18,7 @@ from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral, typed_text
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from slack_bolt import Ack, App, Respond
 
     from bot.services import Services
 
@@ -31,7 +31,7 @@ def register(app: App, services: Services) -> None:
 
     @app.command("/standby")
     @answers_failures
-    def standby(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    def standby(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user, text = command["user_id"], typed_text(command)
         try:
             cmd = parse(text, today_in(ZoneInfo(services.config.timezone)))
@@ -59,17 +59,19 @@ def register(app: App, services: Services) -> None:
         except StandbyError as exc:
             ack(**ephemeral(f":warning: {exc}"))
 
-    def change(cmd: StandbyCommand, text: str, user: str, ack: Any) -> None:
+    def change(cmd: StandbyCommand, text: str, user: str, ack: Ack) -> None:
         """A swap or an override. Dates and times are the roster's: `today` and `tomorrow`
         too, so the text is read again in the roster's zone once the roster is known."""
         if cmd.name == "swap":
             roster = service.roster_for(cmd.roster, user)
             cmd = parse(text, today_in(service.zone(roster)))
-            result = service.swap(user, roster, cmd.user or "", cmd.date)  # type: ignore[arg-type]
+            assert cmd.date is not None  # parse gives a swap its date
+            result = service.swap(user, roster, cmd.user or "", cmd.date)
         else:
             roster = service.roster_for(cmd.roster, cmd.user or "", user)
             cmd = parse(text, today_in(service.zone(roster)))
-            result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)  # type: ignore[arg-type]
+            assert cmd.start is not None and cmd.end is not None  # parse gives both
+            result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)
         ack(**ephemeral(result.message))
         services.deliver_soon(result.deliveries)
 
@@ -140,7 +142,9 @@ def today_in(zone: ZoneInfo) -> dt.date:
 def register_actions(app: App, services: Services) -> None:
     @app.action("standby_ack")
     @answers_failures
-    def acknowledge(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def acknowledge(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
         ack()
         user = body["user"]["id"]
         try:

@@ -33,6 +33,7 @@ def field_value(view: dict[str, Any], block: str) -> Any:
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     """The modal's private_metadata, which opsbot writes as JSON ({} when unreadable)."""
     try:
-        return json.loads(view.get("private_metadata") or "{}")
+        metadata: dict[str, Any] = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
+    return metadata
