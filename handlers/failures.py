@@ -30,8 +30,7 @@ from typing import Any
 from bot.clock import real_monotonic
 from bot.db.outage import reason, unreachable
 from bot.slack.escaping import code, decode
-from handlers.request_log import request_id
-from handlers.views import ephemeral
+from handlers.views import ephemeral, request_id
 
 log = logging.getLogger(__name__)
 

@@ -4,20 +4,16 @@ executors copy the context into their threads."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.logs import set_log_context
+from handlers.views import request_id
 
 if TYPE_CHECKING:
     from slack_bolt import App, BoltResponse
 
     from bot.services import Services
-
-
-def request_id(body: dict[str, Any]) -> str:
-    return str(body.get("trigger_id") or body.get("event_id") or f"req-{uuid.uuid4().hex[:12]}")
 
 
 def register(app: App, services: Services) -> None:

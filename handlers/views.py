@@ -1,12 +1,18 @@
-"""Helpers every listener shares: the shape of a reply, and reading what a person
-submitted in a modal."""
+"""Helpers every listener shares: the shape of a reply, reading what a person submitted in
+a modal, and the id a request is logged under."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from bot.slack.escaping import decode, typed
+
+
+def request_id(body: dict[str, Any]) -> str:
+    """The trigger_id of a command or interaction, the event_id of an event (else a new one)."""
+    return str(body.get("trigger_id") or body.get("event_id") or f"req-{uuid.uuid4().hex[:12]}")
 
 
 def ephemeral(text: str = "", **message: Any) -> dict[str, Any]:
