@@ -7,7 +7,7 @@ in this process) as SLACK_API_URL and a free loopback port. Once it is ready (it
 idle for `--memory-idle` seconds; then `VmRSS` (resident now) and `VmHWM` (the peak resident
 since it started, migrations and first tick included) are read from `/proc/<pid>/status`.
 
-1. baseline: a bare slack_bolt App whose `/incident` only acks, served by waitress (8
+1. baseline: a bare slack_bolt App whose `/incident` only acks, served by cheroot (8
    threads, as `opsbot serve` runs it) in a process that imports nothing of opsbot;
 2. `opsbot serve` (the scheduler in the same process);
 3. `opsbot serve --no-scheduler` (the Procfile's web);
@@ -158,7 +158,7 @@ def candidates() -> list[Candidate]:
     baseline, serve, web = (free_port() for _ in range(3))
     return [
         Candidate(
-            "bare Bolt app + waitress (baseline)",
+            "bare Bolt app + cheroot (baseline)",
             [sys.executable, "-m", "benchmarks.memory", "--baseline-child", str(baseline)],
             port=baseline,
             ticks=False,
@@ -214,13 +214,17 @@ def _progress(m: Measurement) -> None:
 
 
 def baseline_child(port: int) -> None:
-    """The bare Bolt app, served by waitress itself (not bot.web.HttpServer, which would
+    """The bare Bolt app, served by cheroot itself (not bot.web.HttpServer, which would
     import opsbot) until SIGTERM; `/healthz` answers for readiness."""
-    from waitress import serve
+    from cheroot.wsgi import Server
 
     application = bare_bolt_wsgi(os.environ.get("SLACK_API_URL"))
+    server = Server(("127.0.0.1", port), application, numthreads=SERVER_THREADS, max=SERVER_THREADS)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve(application, host="127.0.0.1", port=port, threads=SERVER_THREADS, _quiet=True)
+    try:
+        server.start()
+    finally:
+        server.stop()
 
 
 # -- reporting ----------------------------------------------------------------------------
@@ -258,7 +262,7 @@ def _intro(options: Options) -> str:
         "a scheduler: until its first tick was done; the clock has no port, so until its tick "
         f"was recorded in the database), left idle for {options.idle:g} s, then measured from "
         "`/proc/<pid>/status`: resident now (`VmRSS`) and the peak since start (`VmHWM`). "
-        "Baseline: a bare slack_bolt App whose `/incident` only acks, served by waitress with "
+        "Baseline: a bare slack_bolt App whose `/incident` only acks, served by cheroot with "
         f"{SERVER_THREADS} threads in a process of its own. MB are 2^20 bytes."
     )
 

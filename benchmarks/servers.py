@@ -6,7 +6,7 @@
 * `running`: start a process, stop it at the end (SIGTERM, SIGKILL after STOP_TIMEOUT);
 * `server_process`: the same for a server on $PORT, waited for until `/healthz` answers;
   `opsbot_server` (`opsbot serve --no-scheduler` through the real CLI) and `baseline_server`
-  (a bare Bolt app that only acks, behind the same waitress loop as opsbot,
+  (a bare Bolt app that only acks, behind the same cheroot server as opsbot,
   bot.web.HttpServer), as ack_latency runs them.
 
 Only the standard library at import time: the memory benchmark's baseline process imports
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "benchmark-signing-secret"
 BOT_TOKEN = "xoxb-benchmark"
-SERVER_THREADS = 8  # waitress's threads, as `opsbot serve` runs it (bot.web.HttpServer)
+SERVER_THREADS = 8  # the server's worker threads, as `opsbot serve` runs it (bot.web.HttpServer)
 START_TIMEOUT = 60.0  # seconds for a server process to answer /healthz
 STOP_TIMEOUT = 30.0  # seconds for a process to end after SIGTERM, before it is killed
 

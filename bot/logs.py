@@ -71,7 +71,6 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     for noisy in (
         "apscheduler.executors.default",
         "apscheduler.scheduler",
-        "waitress.queue",
         "slack_sdk.socket_mode.websocket_client",  # a line for each session it opens
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,4 +1,4 @@
-"""The HTTP side: a small WSGI router in front of Bolt, served by waitress."""
+"""The HTTP side: a small WSGI router in front of Bolt, served by cheroot."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from cheroot import wsgi
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import clock
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+server_log = logging.getLogger("cheroot")
 
 # A web process reports the clock's last tick as stale after four missed ticks (one every 15 s).
 STALE_TICK = dt.timedelta(seconds=60)
@@ -141,65 +143,55 @@ def calendar_feed(
 
 
 class HttpServer:
-    """waitress, a production WSGI server, run in this process (threads, no forking).
+    """cheroot (CherryPy's production WSGI server) run in this process: `threads` worker
+    threads, no forking.
 
-    Its loop is turned here so that stopping is a drain, not a cut: stop accepting, keep
-    serving until every request in progress has been answered (or `DRAIN_SECONDS` pass),
-    then close. SIGTERM reaches the loop as SystemExit (see `exit_on_sigterm`); another
-    thread stops it with `stop()`."""
+    Stopping is a drain, not a cut, through cheroot's own graceful stop: stop accepting,
+    close the idle keep-alive connections, let the workers answer every request already
+    accepted (for `DRAIN_SECONDS` at most), then close. SIGTERM reaches `serve_forever` as
+    SystemExit (see `exit_on_sigterm`); another thread stops it with `stop()`.
 
-    DRAIN_SECONDS = 20.0
+    `Forwarded` and `X-Forwarded-*` headers are dropped before the app sees them: no proxy in
+    front of opsbot is trusted to set them."""
+
+    DRAIN_SECONDS = 20
+    BACKLOG = 1024  # connections the kernel queues until they are accepted
 
     def __init__(self, app: WsgiApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 8):
-        from waitress.server import create_server
-
-        self.server = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="opsbot",
-            clear_untrusted_proxy_headers=True,
+        self._server = _Cheroot(
+            (host, port),
+            without_proxy_headers(app),
+            numthreads=threads,
+            max=threads,
+            server_name="opsbot",
+            request_queue_size=self.BACKLOG,
+            shutdown_timeout=self.DRAIN_SECONDS,
         )
-        self._stopping = threading.Event()
+        self._server.prepare_in_daemon_thread()  # binds now: a port taken fails here
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self.server.effective_port)
-
-    def _turn(self, timeout: float = 0.2) -> None:
-        self.server.asyncore.loop(timeout=timeout, map=self.server._map, count=1)
-
-    def _busy(self) -> bool:
-        dispatcher = self.server.task_dispatcher
-        channels = [c for c in self.server._map.values() if c is not self.server]
-        return bool(
-            dispatcher.queue
-            or dispatcher.active_count
-            or any(
-                getattr(c, "requests", None) or getattr(c, "total_outbufs_len", 0) for c in channels
-            )
-        )
+        return int(self._server.bind_addr[1])
 
     def serve_forever(self) -> None:
         try:
-            while not self._stopping.is_set():
-                self._turn()
+            self._server.serve()
         except SystemExit:
             log.info("draining requests in progress")
         finally:
             self._drain()
 
-    def _drain(self) -> None:
-        from waitress import wasyncore
-
-        self.server.accepting = False
-        deadline = time.monotonic() + self.DRAIN_SECONDS
-        while self._busy() and time.monotonic() < deadline:
-            self._turn(0.05)
-        self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
-        wasyncore.close_all(self.server._map)
+    def _drain(self, timeout: float | None = None) -> None:
+        """cheroot's `stop()`: it waits `DRAIN_SECONDS` for the workers, then closes their
+        connections and waits for each to return from the app. That last wait is bounded
+        here: a request stuck in the app does not hold the process (its worker is a daemon
+        thread, see `_Cheroot.prepare_in_daemon_thread`)."""
+        stopping = threading.Thread(target=self._server.stop, name="http-drain", daemon=True)
+        stopping.start()
+        stopping.join(self.DRAIN_SECONDS + 1 if timeout is None else timeout)
+        if stopping.is_alive():
+            log.warning("stopped waiting for requests still in progress")
 
     def start_in_thread(self) -> threading.Thread:
         self._thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
@@ -207,15 +199,78 @@ class HttpServer:
         return self._thread
 
     def stop(self, timeout: float = 30) -> None:
-        """From another thread: drain and close, then return."""
-        self._stopping.set()
+        """From another thread: drain and close, then return (within `timeout`)."""
+        deadline = time.monotonic() + timeout
+        self._drain(min(timeout, self.DRAIN_SECONDS + 1))
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(max(deadline - time.monotonic(), 0))
+
+
+class _Cheroot(wsgi.Server):
+    """cheroot's WSGI server with its notes logged through `logging` and the reason a bind
+    failed kept (cheroot's `prepare()` words it into one message without its errno)."""
+
+    bind_error: OSError | None = None
+
+    def prepare_in_daemon_thread(self) -> None:
+        """`prepare()` (bind, listen, start the workers) from a daemon thread: threads inherit
+        their creator's daemon flag, so no worker keeps the process alive once it is done,
+        as a request stuck in the app would otherwise do."""
+        failed: list[BaseException] = []
+
+        def prepare() -> None:
+            try:
+                self.prepare()
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                failed.append(exc)
+
+        preparing = threading.Thread(target=prepare, name="http-prepare", daemon=True)
+        preparing.start()
+        preparing.join()
+        if failed:
+            raise self.bind_error or failed[0]
+
+    def bind(self, family: int, type: int, proto: int = 0) -> Any:
+        try:
+            return super().bind(family, type, proto)
+        except OSError as exc:
+            self.bind_error = exc
+            raise
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        # cheroot notes a client that went away at INFO and its own steps at DEBUG: debug lines
+        # here. A request that failed in the app is an ERROR with its traceback.
+        server_log.log(
+            level if level >= logging.WARNING else logging.DEBUG, "%s", msg, exc_info=traceback
+        )
+
+
+# waitress's list: the headers a proxy sets about the original request
+PROXY_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_BY",
+)
+
+
+def without_proxy_headers(app: WsgiApp) -> WsgiApp:
+    """`app` that never sees a proxy's headers: anyone can send them, and no proxy in front of
+    opsbot is trusted (waitress's `clear_untrusted_proxy_headers`, as opsbot ran it)."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        for header in PROXY_HEADERS:
+            environ.pop(header, None)
+        return app(environ, start_response)
+
+    return application
 
 
 def exit_on_sigterm() -> None:
     """SIGTERM (Heroku gives 30 s) and SIGINT end the process through SystemExit, which
-    waitress answers by finishing the requests in progress."""
+    `HttpServer.serve_forever` answers by draining: the requests in progress are answered."""
 
     def handler(signum: int, _frame: Any) -> None:
         log.info("received %s; shutting down", signal.Signals(signum).name)

@@ -1,4 +1,4 @@
-"""End-to-end harness: the real app behind waitress on a free loopback port, signed
+"""End-to-end harness: the real app behind cheroot on a free loopback port, signed
 requests as Slack sends them, and the Web API stand-in recording what the bot posts."""
 
 from __future__ import annotations

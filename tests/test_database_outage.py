@@ -1,4 +1,4 @@
-"""PostgreSQL going away and coming back, in process: the real app behind waitress, its
+"""PostgreSQL going away and coming back, in process: the real app behind cheroot, its
 database reached through a TCP proxy (tests/tcp_proxy.py) that drops every connection and
 refuses, black-holes or stalls new ones, then restores them.
 
