@@ -13,8 +13,7 @@ from sqlalchemy import update
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.incidents.models import Incident
-from bot.ledger import Outcome
-from bot.ledger.models import Delivery
+from bot.ledger import Claimed, Outcome
 from bot.slack import blocks as bk
 from bot.slack.escaping import flat, without_mentions
 
@@ -45,7 +44,7 @@ class Provisioner:
         self.config = config
         self.client = client
 
-    def provision(self, delivery: Delivery) -> Outcome:
+    def provision(self, delivery: Claimed) -> Outcome:
         incident_id = delivery.payload["incident_id"]
         with self.db.read() as session:
             incident = session.get(Incident, incident_id)
@@ -54,18 +53,20 @@ class Provisioner:
         try:
             if incident.channel_id is None:
                 incident = self._create(incident)
+            channel = incident.channel_id
+            assert channel is not None  # created just now, or before
             self.client.conversations_setTopic(
-                channel=incident.channel_id,
+                channel=channel,
                 topic=bk.clip(
                     f"{incident.ref} · {incident.severity} · {flat(incident.title)}", 250
                 ),
             )
-            self._invite(incident.channel_id, self._people(incident))
+            self._invite(channel, self._people(incident))
         except SlackApiError as exc:
             return Outcome(error=str(exc.response.get("error")))
-        return Outcome(sent=True, channel=incident.channel_id)
+        return Outcome(sent=True, channel=channel)
 
-    def invite(self, delivery: Delivery) -> Outcome:
+    def invite(self, delivery: Claimed) -> Outcome:
         with self.db.read() as session:
             incident = session.get(Incident, delivery.payload["incident_id"])
         if incident is None or incident.channel_id is None:
@@ -95,7 +96,8 @@ class Provisioner:
                     raise
                 log.info("channel name %s is taken; trying another", name)
         else:
-            raise SlackApiError("no free channel name", {"ok": False, "error": "name_taken"})
+            error = {"ok": False, "error": "name_taken"}
+            raise SlackApiError("no free channel name", error)  # type: ignore[no-untyped-call]
         channel = response["channel"]
         with self.db.session(background=True) as session:
             session.execute(
@@ -103,7 +105,9 @@ class Provisioner:
                 .where(Incident.id == incident.id, Incident.channel_id.is_(None))
                 .values(channel_id=channel["id"], channel_name=channel["name"])
             )
-            return session.get(Incident, incident.id)
+            created = session.get(Incident, incident.id)
+        assert created is not None  # an incident is never deleted
+        return created
 
     def _invite(self, channel: str, users: list[str]) -> None:
         for user in users:

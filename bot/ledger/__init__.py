@@ -2,9 +2,10 @@
 
 A delivery is written under a unique key inside the same transaction as the change that
 causes it, then claimed with a lease before it is sent, so nothing is sent twice and
-nothing is lost (see `Ledger`)."""
+nothing is lost (see `Ledger`). Its table is its own: the domains ask it what they need to
+know of a delivery through `Ledger`'s read API (bot/ledger/reading.py)."""
 
 from bot.ledger.ledger import Due, Ledger, Outcome
-from bot.ledger.models import Delivery
+from bot.ledger.terms import Claimed, Sent, WhenSent
 
-__all__ = ["Delivery", "Due", "Ledger", "Outcome"]
+__all__ = ["Claimed", "Due", "Ledger", "Outcome", "Sent", "WhenSent"]
