@@ -4,8 +4,8 @@ An organisation of `--fanout-messages` teams, each with its own PM, runs the rea
 (`create_app`; a migrated SQLite file, or a fresh schema in the PostgreSQL database
 `--fanout-database-url` names) against the Web API stand-in, whose `chat.postMessage` is
 limited to `--fanout-rate` calls a second with a burst of `--fanout-burst` (a token bucket
-answering 429 with a whole-second `Retry-After`, as Slack does). The wall clock (freezegun,
-moving in real time) starts a second before the week's prompt, when one tick runs and owes
+answering 429 with a whole-second `Retry-After`, as Slack does). The bots' clock (moving in
+real time, `RunningClock`) starts a second before the week's prompt, when one tick runs and owes
 nothing; then ticks run every 15 s as the scheduler runs them (a tick still running when
 the next is due makes that one skip, as APScheduler's `max_instances=1` does) until the
 ledger holds nothing unsent. With `--fanout-clocks 1,2` it is measured again with two bots
@@ -40,11 +40,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from benchmarks.databases import postgres_schema
-from bot import clock
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig
 from bot.kit.standin import SlackStandIn
@@ -187,31 +185,32 @@ def measure(
             standin.add_user(pm(index), f"pm{index}")
         standin.add_channel("incidents", "C0INCIDENT")
         standin.add_channel("loop", LOOP_CHANNEL)
+        clock = RunningClock(week.prompt_at)
         bots = []
         for _ in range(clocks):
-            bot = create_app(_settings(url, standin), config)
+            bot = create_app(_settings(url, standin), config, clock=clock)
             stack.callback(bot.close)
             bots.append(bot)
         # The clock moves in real time from a second before the prompt.
-        stack.enter_context(freeze_time(week.prompt_at - dt.timedelta(seconds=1), tick=True))
+        clock.set_to(week.prompt_at - dt.timedelta(seconds=1))
         _tick_all(bots)  # the tick before: nothing is due yet
         if _unsent(bots[0]) or standin.calls_to(METHOD):
             raise BenchmarkError("something was owed before the prompt")
         standin.rate_limit(METHOD, round(rate * 60), burst=burst)
-        _sleep_until(clock.real_monotonic() + (week.prompt_at - clock.now()).total_seconds())
-        started = clock.real_monotonic()
+        _sleep_until(time.monotonic() + (week.prompt_at - clock.now()).total_seconds())
+        started = time.monotonic()
         ticks = 0
         while True:
-            tick_started = clock.real_monotonic()
+            tick_started = time.monotonic()
             _tick_all(bots)
             ticks += 1
             if _unsent(bots[0]) == 0:
-                seconds = clock.real_monotonic() - started
+                seconds = time.monotonic() - started
                 break
             if ticks >= GIVE_UP_AFTER:
                 raise BenchmarkError(f"{_unsent(bots[0])} deliveries unsent after {ticks} ticks")
             # The scheduler's next tick: the first 15 s mark after this one ended.
-            marks = int((clock.real_monotonic() - tick_started) // TICK_SECONDS) + 1
+            marks = int((time.monotonic() - tick_started) // TICK_SECONDS) + 1
             _sleep_until(tick_started + marks * TICK_SECONDS)
         _check(bots[0], standin, config)
         calls = standin.calls_to(METHOD)
@@ -230,8 +229,25 @@ def measure(
 
 
 def _sleep_until(deadline: float) -> None:
-    while (left := deadline - clock.real_monotonic()) > 0:
+    while (left := deadline - time.monotonic()) > 0:
         time.sleep(left)
+
+
+class RunningClock:
+    """The bots' clock: the wall clock reads the moment it was set to, then runs on at its
+    real pace; monotonic seconds are the machine's."""
+
+    def __init__(self, moment: dt.datetime):
+        self.set_to(moment)
+
+    def set_to(self, moment: dt.datetime) -> None:
+        self._moment, self._since = moment.astimezone(dt.UTC), time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return self._moment + dt.timedelta(seconds=time.monotonic() - self._since)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
 
 def markdown(figures: list[Figures]) -> str:
@@ -251,7 +267,7 @@ def markdown(figures: list[Figures]) -> str:
             "### Fan-out under rate limits",
             "",
             "The Loop of Loops' weekly prompt to one PM per team, made due by the scheduler's "
-            "tick at the prompt's moment (freezegun, the clock moving in real time) and sent "
+            "tick at the prompt's moment (the bots' clock moving in real time) and sent "
             "through the delivery ledger, against the Web API stand-in limiting "
             "`chat.postMessage` to a fixed rate (a token bucket answering 429 with a "
             "whole-second `Retry-After`). Time from that tick until the ledger holds nothing "

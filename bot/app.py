@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 
 import handlers
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import OrgConfig, load_config
 from bot.db.engine import Database
 from bot.escalation.renderers import escalation_renderers
@@ -65,16 +66,18 @@ def create_app(
     *,
     owner: str | None = None,
     backoff_factor: float = BACKOFF_FACTOR,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> OpsBot:
+    """The whole bot, reading the time from `clock` (the system's unless given another)."""
     config = config or load_config(settings.opsbot_config)
     db = Database(settings.database_url)
     client = make_web_client(
-        settings.bot_token(), settings.slack_api_url, backoff_factor=backoff_factor
+        settings.bot_token(), settings.slack_api_url, clock=clock, backoff_factor=backoff_factor
     )
     provisioner = Provisioner(db, config, client)
-    standby = StandbyService(db, config)
-    loop = LoopService(db, config)
-    ledger = Ledger(db, lambda delivery: sender(delivery), owner=owner)
+    standby = StandbyService(db, config, clock)
+    loop = LoopService(db, config, clock)
+    ledger = Ledger(db, lambda delivery: sender(delivery), clock=clock, owner=owner)
     sender = SlackSender(
         client,
         _lookup_ts(ledger),
@@ -86,6 +89,7 @@ def create_app(
         },
         actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
         zone=lambda: ZoneInfo(config.timezone),  # the fallback of the late note's date
+        clock=clock,
     )
     listeners = TrackedExecutor(name="listener")
     bolt = App(
@@ -98,9 +102,9 @@ def create_app(
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=True,  # answered 200 by handlers.unhandled
     )
-    people = People(client, ZoneInfo(config.timezone))
-    incidents = IncidentService(db, config)
-    escalations = EscalationService(db, config, incidents, standby)
+    people = People(client, ZoneInfo(config.timezone), clock)
+    incidents = IncidentService(db, config, clock)
+    escalations = EscalationService(db, config, incidents, standby, clock)
     bot = OpsBot(
         settings=settings,
         config=config,
@@ -115,6 +119,7 @@ def create_app(
         listeners=listeners,
         after_ack=TrackedExecutor(max_workers=8, name="after-ack"),
         loop=loop,
+        clock=clock,
         bolt=bolt,
     )
     handlers.register_all(bolt, bot)

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from sqlalchemy import String, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot import clock
 from bot.db.base import Base
 from bot.db.engine import Database
 from bot.db.types import UTCDateTime
@@ -37,11 +36,12 @@ class SchedulerState(Base):
 LAST_TICK = "tick:last"
 
 
-def record_tick(db: Database, at: dt.datetime | None = None) -> None:
-    """Note that a tick has just completed. The latest write wins: with two clocks (during a
-    deploy) that is the latest tick either made, and no skewed host keeps it in the future."""
+def record_tick(db: Database, at: dt.datetime) -> None:
+    """Note that a tick has completed `at` (just now). The latest write wins: with two clocks
+    (during a deploy) that is the latest tick either made, and no skewed host keeps it in the
+    future."""
     with db.session(background=True) as session:
-        _set_state(session, LAST_TICK, at or clock.now())
+        _set_state(session, LAST_TICK, at)
 
 
 def last_tick(db: Database) -> dt.datetime | None:
@@ -57,10 +57,9 @@ Owed = Callable[[dt.datetime, dt.datetime, bool], list[Due]]
 
 
 def enqueue_since_last_tick(
-    db: Database, name: str, lookback: dt.timedelta, owed: Owed, now: dt.datetime | None = None
+    db: Database, name: str, lookback: dt.timedelta, owed: Owed, now: dt.datetime
 ) -> int:
     """Enqueue `owed(since, now, first)`; returns how many deliveries were new."""
-    now = now or clock.now()
     with db.read() as session:
         state = session.get(SchedulerState, name)
         since = max(state.at, now - lookback) if state else now
@@ -68,7 +67,7 @@ def enqueue_since_last_tick(
     added = 0
     with db.session(background=True) as session:
         for due in dues:
-            added += Ledger.enqueue(session, due)
+            added += Ledger.enqueue(session, due, now)
         _set_state(session, name, now, forward_only=True)
     return added
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bot import clock
+from bot.clock import SYSTEM_CLOCK
 from bot.config import ConfigError, load_config
 from bot.kit.shell import add_parser as add_shell_parser
 from bot.settings import Settings, SettingsError, config_file_setting, load_settings, port_number
@@ -50,8 +50,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     bot = create_app(settings, config)  # type: ignore[arg-type]
     reload_on_sighup(bot, settings.opsbot_config)
-    bot.tick_watch = None if args.no_scheduler else TickWatch(STALE_AFTER, TICK_SECONDS)
-    scheduler = None if args.no_scheduler else build_scheduler(bot.tick, watch=bot.tick_watch)
+    watch = TickWatch(STALE_AFTER, TICK_SECONDS, now=bot.clock.monotonic)
+    bot.tick_watch = None if args.no_scheduler else watch
+    scheduler = (
+        None if args.no_scheduler else build_scheduler(bot.tick, clock=bot.clock, watch=watch)
+    )
     try:
         server = HttpServer(bot.wsgi(), port=port)
     except OSError as exc:
@@ -111,8 +114,8 @@ def cmd_clock(args: argparse.Namespace) -> int:
         upgrade(settings.database_url)
         bot = create_app(settings, config)  # type: ignore[arg-type]
         reload_on_sighup(bot, settings.opsbot_config)
-        watch = TickWatch(args.stale_after, TICK_SECONDS)
-        scheduler = build_scheduler(bot.tick, blocking=True, watch=watch)
+        watch = TickWatch(args.stale_after, TICK_SECONDS, now=bot.clock.monotonic)
+        scheduler = build_scheduler(bot.tick, clock=bot.clock, blocking=True, watch=watch)
         start_watchdog(watch)
         log.info("opsbot clock started (exits if its tick is stuck for %g s)", args.stale_after)
         try:
@@ -190,7 +193,7 @@ def _standby(settings: Settings, config: object):  # type: ignore[no-untyped-def
     from bot.standby.service import StandbyService
 
     upgrade(settings.database_url)
-    return StandbyService(Database(settings.database_url), config)  # type: ignore[arg-type]
+    return StandbyService(Database(settings.database_url), config, SYSTEM_CLOCK)  # type: ignore[arg-type]
 
 
 def _unknown_roster(name: str, config: object) -> int:
@@ -207,7 +210,7 @@ def cmd_roster_preview(args: argparse.Namespace) -> int:
         return _unknown_roster(args.roster, config)
     service = _standby(settings, config)
     try:
-        for line in preview_lines(service, roster, clock.now(), args.days):
+        for line in preview_lines(service, roster, service.clock.now(), args.days):
             print(line)
     finally:
         service.db.dispose()
@@ -230,7 +233,7 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
     service = _standby(settings, config)
     try:
         replaced = find_feed(service.db, kind, subject) is not None
-        token = issue_feed(service.db, kind, subject)
+        token = issue_feed(service.db, kind, subject, service.clock.now())
     finally:
         service.db.dispose()
     print(feed_url(token, settings.opsbot_public_url))

@@ -1,21 +1,35 @@
-"""The one place the clock is read: the wall clock (tests move it with freezegun), and
-real elapsed time for waits and budgets (which freezegun must not stop)."""
+"""Time, as the app reads it: a `Clock` is handed to everything that asks what time it is
+(the domain services, the ledger, the Web API client's Retry-After gate, the people cache,
+the web routes, the tick, the handlers), by the composition root (bot/app.py), which uses
+the system clock unless it is given another (`opsbot shell` gives one it moves itself).
+Pure functions take the moment as an argument instead."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Protocol
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The wall clock: an aware datetime in UTC."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds that only go forward, for waits and budgets (Slack's Retry-After, a
+        tick's sending budget, a lease half gone, an ack deadline)."""
+        ...
 
 
-def real_monotonic() -> float:
-    """Monotonic seconds that freezegun does not freeze (it patches time.monotonic, not
-    clock_gettime): Slack's Retry-After and a tick's budget are real time, also in a test
-    that holds the wall clock still. (bot/kit/standin keeps its own copy: it uses nothing from
-    bot.)"""
-    if hasattr(time, "clock_gettime"):
-        return time.clock_gettime(time.CLOCK_MONOTONIC)
-    return time.monotonic()  # pragma: no cover - platforms without clock_gettime
+class SystemClock:
+    """The machine's clocks."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+SYSTEM_CLOCK = SystemClock()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from slack_sdk import WebClient
 
+from bot.clock import Clock
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.escalation.service import EscalationService
@@ -51,6 +51,7 @@ class Services:
     listeners: TrackedExecutor
     after_ack: TrackedExecutor
     loop: LoopService
+    clock: Clock  # what every adapter reads the time from
     last_tick: dt.datetime | None = field(default=None)
     # Set when this process runs the scheduler: /healthz then fails if its tick is stuck.
     tick_watch: TickHealth | None = field(default=None)
@@ -77,9 +78,9 @@ class Services:
 
     def wait_idle(self, timeout: float = 30) -> bool:
         """Until no listener runs and no after-ack work is left (tests, shell, shutdown)."""
-        deadline = time.monotonic() + timeout
+        deadline = self.clock.monotonic() + timeout
         while True:
-            left = deadline - time.monotonic()
+            left = deadline - self.clock.monotonic()
             if not (self.listeners.wait_idle(left) and self.after_ack.wait_idle(left)):
                 return False
             if not (self.listeners.busy or self.after_ack.busy):

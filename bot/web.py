@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from cheroot import wsgi
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import clock
 from bot.catch_up import last_tick
 from bot.db.outage import reason, unreachable
 
@@ -91,7 +90,7 @@ def healthz(services: Services, start_response: StartResponse) -> Iterable[bytes
         return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
     body: dict[str, Any] = {"ok": True, "database": "up"}
     if clock_tick is not None:
-        age = max(clock.now() - clock_tick, dt.timedelta(0))
+        age = max(services.clock.now() - clock_tick, dt.timedelta(0))
         body["clock"] = {
             "last_tick": clock_tick.isoformat(),
             "age_seconds": int(age.total_seconds()),
@@ -114,7 +113,6 @@ def calendar_feed(
 ) -> Iterable[bytes]:
     """`GET /calendar/<token>.ics`: a standby calendar feed (bot/standby/calendar.py). A wrong,
     rotated or malformed token is answered like any unknown path."""
-    from bot import clock
     from bot.standby.calendar import (
         CACHE_SECONDS,
         CONTENT_TYPE,
@@ -128,7 +126,7 @@ def calendar_feed(
         return _json(start_response, "404 Not Found", {"error": "not found"})
     if method not in ("GET", "HEAD"):
         return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
-    body = calendar_ics(services.standby, feed, clock.now())
+    body = calendar_ics(services.standby, feed, services.clock.now())
     start_response(
         "200 OK",
         [

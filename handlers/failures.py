@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bot.clock import real_monotonic
+from bot.clock import Clock
 from bot.db.outage import reason, unreachable
 from bot.slack.escaping import code, decode
 from handlers.views import ephemeral, request_id
@@ -155,60 +155,68 @@ def _acknowledge_failure(ack: Any, body: dict[str, Any], line: str) -> bool:
     return True
 
 
-def answers_failures(listener: Callable[..., Any]) -> Callable[..., Any]:
-    """Bolt passes listeners keyword arguments named after their parameters (it reads them
-    through `functools.wraps`), so the wrapper sees the listener's own `ack`, `body` or
-    `command`, `respond` and `client`."""
+Listener = Callable[..., Any]
 
-    @functools.wraps(listener)
-    def guarded(**kwargs: Any) -> Any:
-        body = kwargs.get("body") or kwargs.get("command") or {}
-        respond, client = kwargs.get("respond"), kwargs.get("client")
-        request = request_id(body)
-        ack = _Ack(kwargs["ack"]) if kwargs.get("ack") is not None else None
-        if ack is not None:
-            kwargs["ack"] = ack
-            listening = threading.get_ident()
 
-            def answer_late() -> None:
-                line = late_line(body, request, on_database=_on_database(listening))
-                told: list[bool] = []
-                if not ack.acknowledge_once(
-                    lambda raw: told.append(_acknowledge_failure(raw, body, line))
-                ):
-                    return
-                log.warning(
-                    "request %s: not acknowledged within %.1f s; told the person",
-                    request,
-                    ACK_DEADLINE,
-                )
-                if told[0]:  # not from this (the deadline's) thread: the call may take a while
-                    threading.Thread(
-                        target=tell,
-                        args=(body, respond, request),
-                        kwargs={"client": client, "line": line},
-                    ).start()
+def answers_failures(clock: Clock) -> Callable[[Listener], Listener]:
+    """Wrap a listener so that its failures and a late ack are told (see above), the ack
+    deadline timed on `clock` (the app's). Bolt passes listeners keyword arguments named
+    after their parameters (it reads them through `functools.wraps`), so the wrapper sees
+    the listener's own `ack`, `body` or `command`, `respond` and `client`."""
+    deadlines = _deadlines_on(clock)
 
-            cancel = _deadlines.call_later(ACK_DEADLINE, answer_late)
-        try:
-            return listener(**kwargs)
-        except Exception as error:  # noqa: BLE001 - logged (log_failure) and told
-            log_failure(request, error)
-            if ack is not None and ack.taken_over:
-                return None  # told at the deadline already
-            line = failure_line(body, request, error)
-            told: list[bool] = []
-            acknowledged_now = ack is not None and ack.acknowledge_once(
-                lambda raw: told.append(_acknowledge_failure(raw, body, line))
-            )
-            if not acknowledged_now or told[0]:
-                tell(body, respond, request, client=client, line=line)
-            return None
-        finally:
+    def wrap(listener: Listener) -> Listener:
+        @functools.wraps(listener)
+        def guarded(**kwargs: Any) -> Any:
+            body = kwargs.get("body") or kwargs.get("command") or {}
+            respond, client = kwargs.get("respond"), kwargs.get("client")
+            request = request_id(body)
+            ack = _Ack(kwargs["ack"]) if kwargs.get("ack") is not None else None
             if ack is not None:
-                cancel()
+                kwargs["ack"] = ack
+                listening = threading.get_ident()
 
-    return guarded
+                def answer_late() -> None:
+                    line = late_line(body, request, on_database=_on_database(listening))
+                    told: list[bool] = []
+                    if not ack.acknowledge_once(
+                        lambda raw: told.append(_acknowledge_failure(raw, body, line))
+                    ):
+                        return
+                    log.warning(
+                        "request %s: not acknowledged within %.1f s; told the person",
+                        request,
+                        ACK_DEADLINE,
+                    )
+                    if told[0]:  # not from this (the deadline's) thread: the call may take a while
+                        threading.Thread(
+                            target=tell,
+                            args=(body, respond, request),
+                            kwargs={"client": client, "line": line},
+                        ).start()
+
+                cancel = deadlines.call_later(ACK_DEADLINE, answer_late)
+            try:
+                return listener(**kwargs)
+            except Exception as error:  # noqa: BLE001 - logged (log_failure) and told
+                log_failure(request, error)
+                if ack is not None and ack.taken_over:
+                    return None  # told at the deadline already
+                line = failure_line(body, request, error)
+                told: list[bool] = []
+                acknowledged_now = ack is not None and ack.acknowledge_once(
+                    lambda raw: told.append(_acknowledge_failure(raw, body, line))
+                )
+                if not acknowledged_now or told[0]:
+                    tell(body, respond, request, client=client, line=line)
+                return None
+            finally:
+                if ack is not None:
+                    cancel()
+
+        return guarded
+
+    return wrap
 
 
 def telling_failures(
@@ -243,10 +251,11 @@ def _on_database(thread_id: int) -> bool:
 
 
 class _Deadlines:
-    """Calls made after a delay, in real time, by one daemon thread for the whole process
+    """Calls made after a delay, timed on a clock's monotonic seconds, by one daemon thread
     (a thread a request would cost more than the request's ack)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._due: list[list[Any]] = []  # [when, order, call or None once cancelled]
         self._changed = threading.Condition()
         self._order = itertools.count()
@@ -254,7 +263,7 @@ class _Deadlines:
 
     def call_later(self, seconds: float, call: Callable[[], None]) -> Callable[[], None]:
         """Run `call` in `seconds` unless the returned function is called first."""
-        entry = [real_monotonic() + seconds, next(self._order), call]
+        entry = [self.clock.monotonic() + seconds, next(self._order), call]
         with self._changed:
             heapq.heappush(self._due, entry)
             if self._thread is None:
@@ -271,8 +280,8 @@ class _Deadlines:
     def _run(self) -> None:
         while True:
             with self._changed:
-                while not self._due or self._due[0][0] > real_monotonic():
-                    wait = self._due[0][0] - real_monotonic() if self._due else None
+                while not self._due or self._due[0][0] > self.clock.monotonic():
+                    wait = self._due[0][0] - self.clock.monotonic() if self._due else None
                     self._changed.wait(wait)
                 call = heapq.heappop(self._due)[2]
             if call is not None:
@@ -282,4 +291,14 @@ class _Deadlines:
                     log.exception("answering a request at its ack deadline failed")
 
 
-_deadlines = _Deadlines()
+# One per clock: an app's (the apps on the system clock share the process's one).
+_RUNNERS: dict[Clock, _Deadlines] = {}
+_RUNNERS_LOCK = threading.Lock()
+
+
+def _deadlines_on(clock: Clock) -> _Deadlines:
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(clock)
+        if runner is None:
+            runner = _RUNNERS[clock] = _Deadlines(clock)
+        return runner

@@ -8,7 +8,6 @@ import json
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import clock
 from bot.incidents.render import STATUS_LABEL, title_line
 from bot.loop.render import status_label, week_state_line, write_button
 from bot.slack import blocks as bk
@@ -29,7 +28,7 @@ ROLE_NAMES = (("commander", "incident commander"), ("comms", "comms"), ("declare
 
 def home_view(services: Services, user: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """The `home` view published for `user`."""
-    now = now or clock.now()
+    now = now or services.clock.now()
     zone = services.people.zone(user)
     blocks: list[bk.Block] = [bk.header("opsbot")]
     blocks += _standby(services, user, now, zone)

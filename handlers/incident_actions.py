@@ -42,7 +42,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action("incident_status_identified")
     @app.action("incident_status_monitoring")
-    @answers_failures
+    @answers_failures(services.clock)
     def status_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
@@ -52,7 +52,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action("page_ack")
     @app.action("page_decline")
-    @answers_failures
+    @answers_failures(services.clock)
     def page_answer(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
@@ -72,7 +72,7 @@ def register(app: App, services: Services) -> None:
         services.deliver_soon(result.deliveries)
 
     @app.action("incident_take_ic")
-    @answers_failures
+    @answers_failures(services.clock)
     def take_ic(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = actor_of(body)
@@ -80,7 +80,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action("incident_update")
     @app.action("incident_resolve")
-    @answers_failures
+    @answers_failures(services.clock)
     def open_modal(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
@@ -99,7 +99,7 @@ def register(app: App, services: Services) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=builder(incident, metadata))
 
     @app.view("incident_declare")
-    @answers_failures
+    @answers_failures(services.clock)
     def declare_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
@@ -149,7 +149,7 @@ def register(app: App, services: Services) -> None:
             services.deliver_soon(declared.change.deliveries)
 
     @app.view("incident_update")
-    @answers_failures
+    @answers_failures(services.clock)
     def update_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
@@ -167,7 +167,7 @@ def register(app: App, services: Services) -> None:
         )
 
     @app.view("incident_resolve")
-    @answers_failures
+    @answers_failures(services.clock)
     def resolve_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import clock
 from bot.db.outage import unreachable
 from bot.errors import Refusal, UsageError
 from bot.escalation.render import history_lines
@@ -40,7 +39,7 @@ def register(app: App, services: Services) -> None:
     service = services.incidents
 
     @app.command("/incident")
-    @answers_failures
+    @answers_failures(services.clock)
     def incident(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             cmd = parse(typed_text(command))
@@ -101,9 +100,11 @@ def register(app: App, services: Services) -> None:
             case "resolve":
                 finish(ack, service.resolve(cmd.ref, actor, cmd.text))
             case "list":
-                week_ago = clock.now() - dt.timedelta(days=7)
+                week_ago = services.clock.now() - dt.timedelta(days=7)
                 listed = render.list_reply(
-                    service.list_open(), service.list_resolved_since(week_ago)
+                    service.list_open(),
+                    service.list_resolved_since(week_ago),
+                    now=services.clock.now(),
                 )
                 ack(**ephemeral(**listed))
             case "show":

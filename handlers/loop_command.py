@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bot import clock
 from bot.errors import Refusal, UsageError
 from bot.loop import render
 from bot.loop.commands import USAGE, LoopCommand, parse
@@ -45,7 +44,7 @@ def register(app: App, services: Services) -> None:
         client.views_open(trigger_id=trigger_id, view=view)
 
     @app.command("/lol")
-    @answers_failures
+    @answers_failures(services.clock)
     def lol(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             cmd = parse(typed_text(command))
@@ -83,7 +82,8 @@ def register(app: App, services: Services) -> None:
             case "status":
                 updates = service.answered(week.id)
                 state = service.week_state(week)
-                ack(**ephemeral(render.status_reply(services.config, state, updates, clock.now())))
+                now = services.clock.now()
+                ack(**ephemeral(render.status_reply(services.config, state, updates, now)))
             case "preview":
                 messages = digest_messages(service, week.id)
                 ack(**ephemeral(**messages[0]))
@@ -116,7 +116,7 @@ def register(app: App, services: Services) -> None:
         return mine[0]
 
     @app.action("loop_write")
-    @answers_failures
+    @answers_failures(services.clock)
     def write(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
@@ -132,7 +132,7 @@ def register(app: App, services: Services) -> None:
             say(body, respond, f":warning: {exc}")
 
     @app.action("loop_digest_now")
-    @answers_failures
+    @answers_failures(services.clock)
     def digest_now(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
@@ -151,7 +151,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action("loop_ask_done")
     @app.action("loop_ask_withdraw")
-    @answers_failures
+    @answers_failures(services.clock)
     def close_ask(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         how = "done" if action["action_id"] == "loop_ask_done" else "withdraw"
@@ -163,7 +163,7 @@ def register(app: App, services: Services) -> None:
         say(body, respond, result.message)
 
     @app.view(render.CALLBACK)
-    @answers_failures
+    @answers_failures(services.clock)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = view_metadata(view)
         team_id = metadata.get("team") or field_value(view, "team")

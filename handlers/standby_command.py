@@ -6,7 +6,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import clock
 from bot.errors import UsageError
 from bot.slack import timefmt
 from bot.slack.escaping import escape
@@ -30,11 +29,11 @@ def register(app: App, services: Services) -> None:
     service = services.standby
 
     @app.command("/standby")
-    @answers_failures
+    @answers_failures(services.clock)
     def standby(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user, text = command["user_id"], typed_text(command)
         try:
-            cmd = parse(text, today_in(ZoneInfo(services.config.timezone)))
+            cmd = parse(text, today_in(ZoneInfo(services.config.timezone), services.clock.now()))
         except UsageError as exc:
             ack(**ephemeral(f":warning: {exc}\n\n{USAGE}"))
             return
@@ -64,12 +63,12 @@ def register(app: App, services: Services) -> None:
         too, so the text is read again in the roster's zone once the roster is known."""
         if cmd.name == "swap":
             roster = service.roster_for(cmd.roster, user)
-            cmd = parse(text, today_in(service.zone(roster)))
+            cmd = parse(text, today_in(service.zone(roster), services.clock.now()))
             assert cmd.date is not None  # parse gives a swap its date
             result = service.swap(user, roster, cmd.user or "", cmd.date)
         else:
             roster = service.roster_for(cmd.roster, cmd.user or "", user)
-            cmd = parse(text, today_in(service.zone(roster)))
+            cmd = parse(text, today_in(service.zone(roster), services.clock.now()))
             assert cmd.start is not None and cmd.end is not None  # parse gives both
             result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)
         ack(**ephemeral(result.message))
@@ -84,7 +83,7 @@ def register(app: App, services: Services) -> None:
                 "`OPSBOT_PUBLIC_URL`."
             )
         kind, subject, what = feed_of(cmd, user, "get")
-        token = issue_feed(services.db, kind, subject)
+        token = issue_feed(services.db, kind, subject, services.clock.now())
         return (
             f"Subscribe to {what} in your calendar app: {feed_url(token, public_url)}\n"
             "Keep it private. Any earlier link to this calendar has stopped working."
@@ -109,7 +108,7 @@ def register(app: App, services: Services) -> None:
         return "roster", roster.id, f"{roster.name}'s shifts"
 
     def view(cmd: StandbyCommand, user: str) -> dict[str, Any]:
-        zone, now = services.people.zone(user), clock.now()
+        zone, now = services.people.zone(user), services.clock.now()
         try:
             if cmd.name == "now":
                 return render.now_reply(service.now_and_next(now), zone)
@@ -135,13 +134,14 @@ def register(app: App, services: Services) -> None:
         return render.mine_reply(title, listed, user, zone, "None in the next 14 days.")
 
 
-def today_in(zone: ZoneInfo) -> dt.date:
-    return clock.now().astimezone(zone).date()
+def today_in(zone: ZoneInfo, now: dt.datetime) -> dt.date:
+    """The date in `zone` at `now`."""
+    return now.astimezone(zone).date()
 
 
 def register_actions(app: App, services: Services) -> None:
     @app.action("standby_ack")
-    @answers_failures
+    @answers_failures(services.clock)
     def acknowledge(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:

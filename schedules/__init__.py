@@ -8,13 +8,12 @@ when it ends, not a traceback a tick."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.clock import real_monotonic
+from bot.clock import Clock
 from bot.db.outage import reason, unreachable
 
 if TYPE_CHECKING:
@@ -29,11 +28,12 @@ TICK_SECONDS = 15
 
 class DatabaseOutage:
     """Whether the ticks of one scheduler find the database away, so that an outage is
-    logged once as it starts and once as it ends."""
+    logged once as it starts and once as it ends (how long it lasted, on `clock`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._lock = threading.Lock()
-        self._since: float | None = None  # real monotonic seconds; None while reachable
+        self._since: float | None = None  # monotonic seconds; None while reachable
         self.failed_ticks = 0
 
     @property
@@ -45,7 +45,7 @@ class DatabaseOutage:
             self.failed_ticks += 1
             if self._since is not None:
                 return
-            self._since = real_monotonic()
+            self._since = self.clock.monotonic()
         log.error(
             "scheduler tick: cannot reach the database (%s); trying again every %d s, and "
             "what comes due meanwhile is sent once it is back",
@@ -61,7 +61,7 @@ class DatabaseOutage:
             log.warning(
                 "scheduler tick: the database is back after %.0f s (%d ticks failed); "
                 "sending what came due meanwhile",
-                real_monotonic() - since,
+                self.clock.monotonic() - since,
                 failed,
             )
 
@@ -89,12 +89,13 @@ def _safe_tick(
 def build_scheduler(
     tick: Callable[[], None],
     *,
+    clock: Clock,
     blocking: bool = False,
     watch: TickWatch | None = None,
     outage: DatabaseOutage | None = None,
 ) -> BackgroundScheduler:
-    """`tick` every TICK_SECONDS (the first at once); `watch`, if given, is told when
-    each tick starts and finishes (see schedules/watchdog.py); `outage` (one is made if
+    """`tick` every TICK_SECONDS (the first at once, on `clock`); `watch`, if given, is told
+    when each tick starts and finishes (see schedules/watchdog.py); `outage` (one is made if
     none is given) notes whether the ticks reach the database."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -105,9 +106,9 @@ def build_scheduler(
         _safe_tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[tick, watch, outage or DatabaseOutage()],
+        args=[tick, watch, outage or DatabaseOutage(clock)],
         id="tick",
         misfire_grace_time=TICK_SECONDS,
-        next_run_time=dt.datetime.now(dt.UTC),  # catch up at once after a restart
+        next_run_time=clock.now(),  # catch up at once after a restart
     )
     return scheduler

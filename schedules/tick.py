@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import clock
 from bot.catch_up import record_tick
 from bot.logs import log_context
 from bot.loop.due import enqueue_loop
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 def run_tick(services: Services) -> None:
     """One tick; once it has completed, it is recorded in the database (`record_tick`), so
     that the web processes' /healthz can report when the clock last ticked."""
-    with log_context(job=f"tick@{clock.now():%Y-%m-%dT%H:%M:%SZ}"):
+    with log_context(job=f"tick@{services.clock.now():%Y-%m-%dT%H:%M:%SZ}"):
         services.incidents.enqueue_update_reminders()
         enqueue_standby(services.standby)
         enqueue_loop(services.loop)
@@ -35,5 +34,5 @@ def run_tick(services: Services) -> None:
                 len(report.rate_limited),
                 len(report.skipped),
             )
-        record_tick(services.db)
-    services.last_tick = clock.now()
+        record_tick(services.db, services.clock.now())
+    services.last_tick = services.clock.now()

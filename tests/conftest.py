@@ -3,7 +3,9 @@ requests as Slack sends them, and the Web API stand-in recording what the bot po
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,22 @@ from bot.settings import Settings
 from bot.web import HttpServer
 
 SIGNING_SECRET = "test-signing-secret"
+
+
+class FreezegunClock:
+    """The clock the tests' apps read: the wall clock as freezegun sets it (tests move it
+    with `freeze_time`), and real monotonic seconds, which freezegun does not stop (it
+    replaces `time.monotonic`, not `time.clock_gettime`): Slack's Retry-After, a tick's
+    budget and an ack deadline take real time also while a test holds the wall clock still."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def monotonic(self) -> float:
+        return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+TEST_CLOCK = FreezegunClock()
 ADMIN, ALICE, BOB, CAROL, DAVE, ERIN = (
     "U0ADMIN01",
     "U0ALICE01",
@@ -166,7 +184,9 @@ def database_url(empty_database_url: str) -> str:
 
 @pytest.fixture
 def bot(database_url: str, standin: SlackStandIn, config: OrgConfig) -> Iterator[OpsBot]:
-    app = create_app(make_settings(database_url, standin), config, backoff_factor=0.01)
+    app = create_app(
+        make_settings(database_url, standin), config, backoff_factor=0.01, clock=TEST_CLOCK
+    )
     yield app
     app.close()
 
@@ -257,7 +277,7 @@ def socket_bot(database_url: str, standin: SlackStandIn, config: OrgConfig) -> I
     settings = make_settings(database_url, standin).model_copy(
         update={"slack_app_token": SecretStr(standin.app_token)}
     )
-    app = create_app(settings, config, backoff_factor=0.01)
+    app = create_app(settings, config, backoff_factor=0.01, clock=TEST_CLOCK)
     yield app
     app.close()
 

@@ -40,6 +40,7 @@ from tests.conftest import (
     BOB,
     CAROL,
     GENERAL,
+    TEST_CLOCK,
     fresh_postgres,
     make_settings,
     postgres_base_url,
@@ -88,7 +89,10 @@ def through(url: str, proxy: TcpProxy) -> str:
 def bot(postgres_url, proxy, standin, config):
     """The app (conftest's `server` and `slack` serve it) on PostgreSQL through the proxy."""
     app = create_app(
-        make_settings(through(postgres_url, proxy), standin), config, backoff_factor=0.01
+        make_settings(through(postgres_url, proxy), standin),
+        config,
+        backoff_factor=0.01,
+        clock=TEST_CLOCK,
     )
     yield app
     proxy.restore()
@@ -120,7 +124,7 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
     slack, bot, standin, proxy, server
 ):
     incident = declare(slack, bot)
-    feed = feed_url(issue_feed(bot.db, "roster", "platform"))
+    feed = feed_url(issue_feed(bot.db, "roster", "platform", bot.clock.now()))
     proxy.refuse()
 
     reply, took = timed(lambda: slack.command("list", user=ALICE))
@@ -270,7 +274,7 @@ def outage_lines(caplog) -> list[tuple[str, bool]]:
 def test_a_window_that_opens_while_the_database_is_away_is_posted_once_after_late(
     bot, standin, proxy, caplog
 ):
-    outage = DatabaseOutage()
+    outage = DatabaseOutage(bot.clock)
     with freeze_time(jst(24, 7, 29)) as clock, caplog.at_level(logging.INFO):
         _safe_tick(bot.tick, None, outage)
         proxy.refuse()
@@ -355,12 +359,13 @@ def test_a_delivery_sent_just_before_the_database_went_away_is_not_sent_again(bo
             proxy.refuse()
         return Outcome(sent=True, channel=answer["channel"], ts=answer["ts"])
 
-    ledger = Ledger(bot.db, send_then_lose_the_database)
+    ledger = Ledger(bot.db, send_then_lose_the_database, clock=bot.clock)
     with freeze_time(jst(24, 9, 0)):  # leases (5 minutes) do not run out meanwhile
         with bot.db.session() as session:
             for key in ("test:first", "test:second"):
                 payload = {"channel": GENERAL, "text": key}
-                Ledger.enqueue(session, Due(key, "test", "chat.postMessage", payload, jst(24, 9)))
+                due = Due(key, "test", "chat.postMessage", payload, jst(24, 9))
+                Ledger.enqueue(session, due, bot.clock.now())
         with pytest.raises(OperationalError):
             ledger.deliver_due()
         proxy.restore()
@@ -392,13 +397,12 @@ def test_a_delivery_whose_rendering_finds_the_database_gone_is_made_once_it_is_b
         answer = bot.client.chat_postMessage(**delivery.payload)
         return Outcome(sent=True, channel=answer["channel"], ts=answer["ts"])
 
-    ledger = Ledger(bot.db, render_then_send)
+    ledger = Ledger(bot.db, render_then_send, clock=bot.clock)
     with freeze_time(jst(24, 9, 0)):
         with bot.db.session() as session:
             payload = {"channel": GENERAL, "text": "rendered"}
-            Ledger.enqueue(
-                session, Due("test:rendered", "test", "chat.postMessage", payload, jst(24, 9))
-            )
+            due = Due("test:rendered", "test", "chat.postMessage", payload, jst(24, 9))
+            Ledger.enqueue(session, due, bot.clock.now())
         with caplog.at_level(logging.INFO), pytest.raises(OperationalError):
             ledger.deliver_due()
         proxy.restore()
@@ -420,7 +424,7 @@ def test_deliveries_sent_right_after_a_change_are_left_to_the_tick_while_it_is_a
         with bot.db.session() as session:
             payload = {"channel": GENERAL, "text": "soon"}
             due = Due("test:soon", "test", "chat.postMessage", payload, jst(24, 9))
-            Ledger.enqueue(session, due)
+            Ledger.enqueue(session, due, bot.clock.now())
         proxy.refuse()
         with caplog.at_level(logging.INFO):
             report = bot.ledger.deliver_keys(["test:soon"])

@@ -142,5 +142,5 @@ def enqueue_message_due_now(database_url: str) -> None:
         due_at=dt.datetime.now(dt.UTC),
     )
     with db.session() as session:
-        Ledger.enqueue(session, due)
+        Ledger.enqueue(session, due, dt.datetime.now(dt.UTC))
     db.dispose()

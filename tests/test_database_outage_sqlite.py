@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.incidents.models import Incident
 from bot.schema.migrate import upgrade
-from tests.conftest import ALICE, GENERAL, make_settings
+from tests.conftest import ALICE, GENERAL, TEST_CLOCK, make_settings
 from tests.test_health import health
 
 SLACK_ACK_LIMIT = 3.0
@@ -33,7 +33,7 @@ def data_dir(tmp_path: Path) -> Path:
 def bot(data_dir: Path, standin, config):
     url = f"sqlite:///{data_dir / 'opsbot.db'}"
     upgrade(url)
-    app = create_app(make_settings(url, standin), config, backoff_factor=0.01)
+    app = create_app(make_settings(url, standin), config, backoff_factor=0.01, clock=TEST_CLOCK)
     yield app
     app.close()
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.ledger import Due, Ledger
 from bot.ledger.models import Delivery
-from tests.conftest import ALICE, BOB, GENERAL, INCIDENTS, make_settings
+from tests.conftest import ALICE, BOB, GENERAL, INCIDENTS, TEST_CLOCK, make_settings
 
 # Fri 27 Nov 10:00 JST: no standby window is open and the week's digest has gone out, so
 # the first tick owes nothing of its own (a first tick before the digest owes the prompts).
@@ -52,6 +52,7 @@ def owe(
                 due_at,
                 expires_at,
             ),
+            bot.clock.now(),
         )
 
 
@@ -197,7 +198,9 @@ def at_once(*calls: Callable[[], object]) -> None:
 
 
 def test_two_schedulers_on_one_database_send_each_delivery_once(bot, standin, database_url, config):
-    other = create_app(make_settings(database_url, standin), config, backoff_factor=0.01)
+    other = create_app(
+        make_settings(database_url, standin), config, backoff_factor=0.01, clock=TEST_CLOCK
+    )
     try:
         with freeze_time(T0):
             for n in range(40):
@@ -212,7 +215,9 @@ def test_two_schedulers_on_one_database_send_each_delivery_once(bot, standin, da
 def test_a_process_dying_between_claim_and_send_is_retried_once_not_lost(
     bot, standin, database_url, config
 ):
-    dead = create_app(make_settings(database_url, standin), config, owner="dead-process")
+    dead = create_app(
+        make_settings(database_url, standin), config, owner="dead-process", clock=TEST_CLOCK
+    )
     try:
         with freeze_time(T0) as clock:
             owe(bot, "test:claimed", "hello", T0)
@@ -253,7 +258,7 @@ def test_blocks_slack_refuses_are_sent_again_as_the_plain_text_fallback(
 
 
 def test_two_ledgers_claiming_at_once_never_both_get_a_delivery(bot, standin, database_url, config):
-    other = create_app(make_settings(database_url, standin), config)
+    other = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     claimed: dict[str, list[int]] = {"bot": [], "other": []}
     try:
         with freeze_time(T0):
@@ -278,7 +283,7 @@ def test_two_ledgers_claiming_at_once_never_both_get_a_delivery(bot, standin, da
 def test_two_ledgers_delivering_at_once_in_small_batches_send_each_once(
     bot, standin, database_url, config
 ):
-    other = create_app(make_settings(database_url, standin), config)
+    other = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         with freeze_time(T0):
             for n in range(60):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident
-from tests.conftest import ALICE, BOB, CAROL, GENERAL, make_settings
+from tests.conftest import ALICE, BOB, CAROL, GENERAL, TEST_CLOCK, make_settings
 
 LEAD = "U0LEAD001"
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -144,7 +144,7 @@ def test_a_restart_mid_chain_resumes_the_countdown_without_repeating(
     slack, standin, bot, clock, declared, database_url, config
 ):
     slack.command("escalate INC-1", user=ALICE)
-    restarted = create_app(make_settings(database_url, standin), config)
+    restarted = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         clock.move_to(jst(7, 46))
         restarted.tick()

@@ -21,7 +21,7 @@ from bot.app import create_app
 from bot.catch_up import last_tick, record_tick
 from schedules import _safe_tick
 from schedules.watchdog import STUCK_EXIT, TickWatch, describe, stack_of, start_watchdog
-from tests.conftest import GENERAL, make_settings
+from tests.conftest import GENERAL, TEST_CLOCK, make_settings
 
 START = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)
 
@@ -52,7 +52,7 @@ def test_web_healthz_reports_the_clocks_last_tick_without_failing(
     """`bot` serves without a scheduler, like the Procfile's web; another app on the same
     database ticks, like the clock."""
     assert health(server) == (200, {"ok": True, "database": "up"})  # no tick recorded yet
-    clock = create_app(make_settings(database_url, standin), config)
+    clock = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         with freeze_time(START) as frozen:
             clock.tick()

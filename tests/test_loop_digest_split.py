@@ -12,7 +12,7 @@ from sqlalchemy import select
 from benchmarks.loop_digest import NOW, WEEK, fill, org
 from bot.app import create_app
 from bot.loop.models import LoopUpdate
-from tests.conftest import make_settings
+from tests.conftest import TEST_CLOCK, make_settings
 
 LOOP = "C0LOOPLOOP"
 
@@ -20,7 +20,7 @@ LOOP = "C0LOOPLOOP"
 def test_a_long_digest_continues_in_its_thread_within_slacks_limits(standin, database_url):
     config = org(120)
     standin.add_channel("loop", LOOP)
-    app = create_app(make_settings(database_url, standin), config)
+    app = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         fill(app.db, config)
         with freeze_time(NOW):

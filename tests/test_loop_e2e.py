@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.ledger.models import Delivery
 from bot.loop.models import DONE, OPEN, LoopAsk, LoopUpdate
-from tests.conftest import ADMIN, ALICE, GENERAL, make_settings
+from tests.conftest import ADMIN, ALICE, GENERAL, TEST_CLOCK, make_settings
 
 PAY, SEARCH, MOBILE = "U0PMPAY01", "U0PMSRCH1", "U0PMMOB01"
 LOOP = "C0LOOPLOOP"
@@ -230,8 +230,12 @@ def test_a_digest_missed_while_down_is_posted_late_once_and_not_after_the_next_p
     at(bot, clock, jst(11, 23, 10, 0))
     bot.close()
     clock.move_to(jst(11, 27, 15, 0))  # down from Monday to Friday
-    restarted = create_app(make_settings(database_url, standin), bot.config, backoff_factor=0.01)
-    second = create_app(make_settings(database_url, standin), bot.config, backoff_factor=0.01)
+    restarted = create_app(
+        make_settings(database_url, standin), bot.config, backoff_factor=0.01, clock=TEST_CLOCK
+    )
+    second = create_app(
+        make_settings(database_url, standin), bot.config, backoff_factor=0.01, clock=TEST_CLOCK
+    )
     try:
         restarted.tick()
         second.tick()
@@ -362,7 +366,9 @@ def test_no_update_is_saved_while_the_digest_is_going_out(
     """An update saved between the digest being built and it being recorded sent would be
     missing from it: while a scheduler holds the digest, the week is closed."""
     at(bot, clock, jst(11, 23, 10, 0))
-    sender = create_app(make_settings(database_url, standin), config, owner="sending")
+    sender = create_app(
+        make_settings(database_url, standin), config, owner="sending", clock=TEST_CLOCK
+    )
     try:
         clock.move_to(jst(11, 26, 9, 0))
         from bot.loop.due import enqueue_loop
@@ -394,7 +400,7 @@ def test_a_digest_is_not_claimed_while_an_update_is_being_saved(bot, standin, cl
 
     enqueue_loop(bot.loop)
     with bot.db.session() as saving:
-        assert not is_closed(saving, "2026-W48", hold=True)
+        assert not is_closed(saving, "2026-W48", now=jst(11, 26, 9, 0), hold=True)
         _, claimed = bot.ledger._claim([digest_id(bot)])
         assert claimed == []  # skipped, not waited for
     _, claimed = bot.ledger._claim([digest_id(bot)])

@@ -168,7 +168,7 @@ def enqueue_message_due_now(database_url: str) -> None:
         due_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
     )
     with db.session() as session:
-        Ledger.enqueue(session, due)
+        Ledger.enqueue(session, due, dt.datetime.now(dt.UTC))
     db.dispose()
 
 

@@ -34,7 +34,15 @@ from bot.kit.standin import SlackStandIn
 from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
 from bot.schema.migrate import upgrade
 from bot.web import HttpServer
-from tests.conftest import ALICE, CAROL, GENERAL, SIGNING_SECRET, make_settings, make_standin
+from tests.conftest import (
+    ALICE,
+    CAROL,
+    GENERAL,
+    SIGNING_SECRET,
+    TEST_CLOCK,
+    make_settings,
+    make_standin,
+)
 
 JST = dt.timezone(dt.timedelta(hours=9))
 LOOP = "C0LOOPLOOP"
@@ -275,7 +283,7 @@ def serving(stack: ExitStack, app: OpsBot, standin: SlackStandIn) -> tuple[OpsBo
 
 
 def app_on(stack: ExitStack, url: str, standin: SlackStandIn, config: OrgConfig) -> OpsBot:
-    app = create_app(make_settings(url, standin), config, backoff_factor=0.01)
+    app = create_app(make_settings(url, standin), config, backoff_factor=0.01, clock=TEST_CLOCK)
     stack.callback(app.close)
     return app
 

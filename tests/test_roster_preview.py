@@ -19,7 +19,7 @@ from bot.config import example_config_path, load_config
 from bot.db.engine import Database
 from bot.schema.migrate import upgrade
 from bot.standby.service import StandbyService
-from tests.conftest import ADMIN, ALICE, BOB, CAROL
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, TEST_CLOCK
 
 A, B, C = (f"{u} (primary)" for u in (ALICE, BOB, CAROL))
 
@@ -117,7 +117,7 @@ def test_a_two_person_roster_in_its_own_time_zone(env, capsys):
 def test_overrides_and_swaps_in_the_database_are_applied(env, capsys):
     upgrade(env)
     config = load_config(example_config_path())
-    service = StandbyService(Database(env), config)
+    service = StandbyService(Database(env), config, TEST_CLOCK)
     roster = config.roster("platform")
     with freeze_time("2026-11-23 12:00:00"):
         service.override(

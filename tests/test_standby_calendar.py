@@ -88,7 +88,7 @@ def override(bot, user: str, start: tuple[int, int], end: tuple[int, int], day: 
 
 
 def test_roster_feed_holds_the_rosters_shifts_in_utc(bot, server, clock):
-    token = issue_feed(bot.db, "roster", "platform")
+    token = issue_feed(bot.db, "roster", "platform", bot.clock.now())
     status, headers, body = fetch(f"{server}/calendar/{token}.ics")
     assert status == 200
     assert headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -118,7 +118,7 @@ def test_roster_feed_holds_the_rosters_shifts_in_utc(bot, server, clock):
 
 
 def test_uids_are_stable_across_fetches_and_days(bot, server, clock):
-    token = issue_feed(bot.db, "roster", "platform")
+    token = issue_feed(bot.db, "roster", "platform", bot.clock.now())
     first = events(server, token)
     assert first == events(server, token)
     uid = "platform:2026-11-23:1900/20261123T100000Z/roster@opsbot"
@@ -133,7 +133,7 @@ def test_uids_are_stable_across_fetches_and_days(bot, server, clock):
 
 
 def test_person_feed_holds_only_that_persons_shifts_with_a_reminder(bot, server, clock):
-    token = issue_feed(bot.db, "person", ALICE)
+    token = issue_feed(bot.db, "person", ALICE, bot.clock.now())
     mine = events(server, token)
     expected = bot.standby.user_shifts(ALICE, *window(clock))
     assert sorted(e["start"] for e in mine.values()) == [s.starts_at for s in expected]
@@ -149,7 +149,7 @@ def test_person_feed_holds_only_that_persons_shifts_with_a_reminder(bot, server,
     assert utc(11, 23, 10) not in shifts  # Bob's
 
     # a two-person roster: Grace is primary on some shifts, secondary on others
-    grace = events(server, issue_feed(bot.db, "person", GRACE))
+    grace = events(server, issue_feed(bot.db, "person", GRACE, bot.clock.now()))
     summaries = {e["summary"] for e in grace.values()}
     assert summaries == {
         "Standby: Mobile release standby (primary)",
@@ -161,9 +161,9 @@ def test_person_feed_holds_only_that_persons_shifts_with_a_reminder(bot, server,
 
 
 def test_an_override_shows_in_both_feeds_with_its_origin(bot, server, clock):
-    roster_token = issue_feed(bot.db, "roster", "platform")
-    carol_token = issue_feed(bot.db, "person", CAROL)
-    bob_token = issue_feed(bot.db, "person", BOB)
+    roster_token = issue_feed(bot.db, "roster", "platform", bot.clock.now())
+    carol_token = issue_feed(bot.db, "person", CAROL, bot.clock.now())
+    bob_token = issue_feed(bot.db, "person", BOB, bot.clock.now())
     carol_uid = "platform:2026-11-24:0730/20261123T223000Z/U0CAROL01@opsbot"
     before = events(server, carol_token)[carol_uid]
     assert before["end"] == utc(11, 24, 0, 30)
@@ -197,7 +197,7 @@ def test_a_person_keeps_one_event_when_their_partner_changes_mid_window(bot, ser
     )
     [friday] = [
         e
-        for e in events(server, issue_feed(bot.db, "person", heidi)).values()
+        for e in events(server, issue_feed(bot.db, "person", heidi, bot.clock.now())).values()
         if e["start"] == utc(11, 27, 22)
     ]
     assert friday["end"] == utc(11, 28, 2)
@@ -208,14 +208,14 @@ def test_a_person_keeps_one_event_when_their_partner_changes_mid_window(bot, ser
         "(Fri 27 Nov 23:00–Sat 28 Nov 01:00 GMT)"
     ) in friday["description"]
 
-    grace = by_start(events(server, issue_feed(bot.db, "person", GRACE)))
+    grace = by_start(events(server, issue_feed(bot.db, "person", GRACE, bot.clock.now())))
     assert grace[utc(11, 27, 22)]["end"] == utc(11, 27, 23)
     assert grace[utc(11, 28, 1)]["end"] == utc(11, 28, 2)
     assert utc(11, 27, 23) not in grace
 
 
 def test_a_swap_shows_with_its_origin(bot, server, clock):
-    token = issue_feed(bot.db, "roster", "platform")
+    token = issue_feed(bot.db, "roster", "platform", bot.clock.now())
     bot.standby.swap(CAROL, bot.config.roster("platform"), ALICE, dt.date(2026, 11, 24))
     shifts = by_start(events(server, token))
     morning, evening = shifts[utc(11, 23, 22, 30)], shifts[utc(11, 24, 10)]
@@ -226,8 +226,8 @@ def test_a_swap_shows_with_its_origin(bot, server, clock):
 
 
 def test_a_roster_feed_never_holds_another_rosters_shifts(bot, server, clock):
-    platform = events(server, issue_feed(bot.db, "roster", "platform"))
-    mobile = events(server, issue_feed(bot.db, "roster", "mobile"))
+    platform = events(server, issue_feed(bot.db, "roster", "platform", bot.clock.now()))
+    mobile = events(server, issue_feed(bot.db, "roster", "mobile", bot.clock.now()))
     assert platform and mobile
     assert all(uid.startswith("platform:") for uid in platform)
     assert all(uid.startswith("mobile:") for uid in mobile)
@@ -249,14 +249,14 @@ def test_a_roster_feed_never_holds_another_rosters_shifts(bot, server, clock):
     ],
 )
 def test_a_wrong_or_malformed_token_is_not_found(bot, server, clock, path):
-    issue_feed(bot.db, "roster", "platform")
+    issue_feed(bot.db, "roster", "platform", bot.clock.now())
     status, _, body = fetch(server + path)
     unknown_status, _, unknown_body = fetch(server + "/no-such-page")
     assert (status, body) == (404, unknown_body) and unknown_status == 404
 
 
 def test_a_valid_token_with_extra_path_is_not_found(bot, server, clock):
-    token = issue_feed(bot.db, "roster", "platform")
+    token = issue_feed(bot.db, "roster", "platform", bot.clock.now())
     assert fetch(f"{server}/calendar/{token}.ics")[0] == 200
     for path in (f"/calendar/{token}", f"/calendar/{token}.ics/x", f"/calendar/x/{token}.ics"):
         assert fetch(server + path)[0] == 404
@@ -266,16 +266,16 @@ def test_a_valid_token_with_extra_path_is_not_found(bot, server, clock):
 
 
 def test_head_answers_without_a_body(bot, server, clock):
-    token = issue_feed(bot.db, "person", ALICE)
+    token = issue_feed(bot.db, "person", ALICE, bot.clock.now())
     status, headers, body = fetch(f"{server}/calendar/{token}.ics", method="HEAD")
     assert status == 200 and body == b""
     assert headers["Content-Type"].startswith("text/calendar")
 
 
 def test_rotating_a_token_retires_the_old_url(bot, server, clock):
-    old = issue_feed(bot.db, "person", ALICE)
+    old = issue_feed(bot.db, "person", ALICE, bot.clock.now())
     assert fetch(f"{server}/calendar/{old}.ics")[0] == 200
-    new = issue_feed(bot.db, "person", ALICE)
+    new = issue_feed(bot.db, "person", ALICE, bot.clock.now())
     assert new != old
     assert fetch(f"{server}/calendar/{old}.ics")[0] == 404
     assert fetch(f"{server}/calendar/{new}.ics")[0] == 200
@@ -285,7 +285,7 @@ def test_rotating_a_token_retires_the_old_url(bot, server, clock):
 
 
 def test_only_the_tokens_hash_is_stored(bot, clock):
-    token = issue_feed(bot.db, "roster", "platform")
+    token = issue_feed(bot.db, "roster", "platform", bot.clock.now())
     assert len(token) == 32 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
     with bot.db.read() as session:
         [row] = session.query(CalendarFeed).all()
@@ -298,13 +298,13 @@ def test_only_the_tokens_hash_is_stored(bot, clock):
 
 def test_issuing_refuses_nonsense(bot):
     with pytest.raises(ValueError):
-        issue_feed(bot.db, "team", "payments")
+        issue_feed(bot.db, "team", "payments", bot.clock.now())
     with pytest.raises(ValueError):
-        issue_feed(bot.db, "person", "alice")
+        issue_feed(bot.db, "person", "alice", bot.clock.now())
 
 
 def test_a_feed_of_a_roster_no_longer_configured_is_empty(bot, server, clock):
-    token = issue_feed(bot.db, "roster", "retired")
+    token = issue_feed(bot.db, "roster", "retired", bot.clock.now())
     status, _, body = fetch(f"{server}/calendar/{token}.ics")
     assert status == 200 and Calendar.from_ical(body).walk("VEVENT") == []
 

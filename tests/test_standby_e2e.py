@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.ledger.models import Delivery
 from bot.standby.models import StandbyAcknowledgement
-from tests.conftest import ADMIN, ALICE, BOB, CAROL, make_settings
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, TEST_CLOCK, make_settings
 
 STANDBY = "C0STANDBY1"
 KEY = "platform:2026-11-24:0730"
@@ -171,7 +171,7 @@ def test_missed_while_down_is_sent_late_while_open_and_skipped_once_closed(
 def test_two_schedulers_on_one_database_post_and_ping_once(
     bot, standin, clock, database_url, config
 ):
-    other = create_app(make_settings(database_url, standin), config)
+    other = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         at(clock, jst(24, 7, 30))
         for _ in range(3):

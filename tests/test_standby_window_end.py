@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.ledger.models import Delivery
 from bot.standby.models import StandbyAcknowledgement
-from tests.conftest import ALICE, CAROL, make_settings
+from tests.conftest import ALICE, CAROL, TEST_CLOCK, make_settings
 from tests.test_standby_e2e import KEY, STANDBY, jst, posts
 
 
@@ -45,7 +45,8 @@ def clock():
 def test_the_post_says_the_window_ended_once_keeping_who_acknowledged(
     slack, bot, standin, clock, database_url, config
 ):
-    other = create_app(make_settings(database_url, standin), config)  # a second clock
+    # a second clock
+    other = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         clock.move_to(jst(24, 7, 30))
         bot.tick()
@@ -99,8 +100,8 @@ def test_a_clock_down_at_the_end_edits_the_post_once_it_is_back(
     bot.tick()
     bot.close()
     clock.move_to(jst(24, 12, 0))  # down from 07:30 to noon
-    restarted = create_app(make_settings(database_url, standin), config)
-    second = create_app(make_settings(database_url, standin), config)
+    restarted = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
+    second = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         restarted.tick()
         second.tick()

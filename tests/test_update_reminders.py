@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.app import create_app
-from tests.conftest import ALICE, CAROL, make_settings
+from tests.conftest import ALICE, CAROL, TEST_CLOCK, make_settings
 
 T0 = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)
 
@@ -72,7 +72,7 @@ def test_a_restart_neither_loses_nor_repeats_a_reminder(
     bot.tick()
     assert len(reminders(standin, channel)) == 1
 
-    restarted = create_app(make_settings(database_url, standin), config)
+    restarted = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
     try:
         restarted.tick()
         clock.tick(dt.timedelta(minutes=5))

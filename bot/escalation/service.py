@@ -10,8 +10,8 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import clock
 from bot.change import Change
+from bot.clock import Clock
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.db.upsert import rows_matched
@@ -38,18 +38,24 @@ OFF_HOURS = (
 )
 
 
-def _stamp() -> str:
-    return clock.now().strftime("%Y%m%dT%H%M%S%f")
+def _stamp(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%f")
 
 
 class EscalationService:
     def __init__(
-        self, db: Database, config: OrgConfig, incidents: IncidentService, standby: StandbyService
+        self,
+        db: Database,
+        config: OrgConfig,
+        incidents: IncidentService,
+        standby: StandbyService,
+        clock: Clock,
     ):
         self.db = db
         self.config = config
         self.incidents = incidents
         self.standby = standby
+        self.clock = clock
 
     # -- who --------------------------------------------------------------------
     def roster_for(self, incident: Incident, target: str | None) -> Roster:
@@ -121,7 +127,7 @@ class EscalationService:
     def start(
         self, ref: int | None, actor: Actor, target: str | None = None, reason: str = ""
     ) -> Change:
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session() as session:
             incident = self.incidents.find(session, ref, actor)
             if not incident.is_open:
@@ -184,12 +190,12 @@ class EscalationService:
         if incident.paged_at is None:
             incident.paged_at = now
         chain.next_step_at = now + dt.timedelta(minutes=roster.escalation.ack_minutes)
-        dues = [out.page(page, self.config.channels.incidents)]
+        dues = [out.page(page, self.config.channels.incidents, now)]
         if who != "channel":
             # an invitation to the incident channel rides on the page's own key
-            dues.append(incident_out.invite(incident, who, f"page{page.id}"))
+            dues.append(incident_out.invite(incident, who, f"page{page.id}", now))
         for due in dues:
-            Ledger.enqueue(session, due)
+            Ledger.enqueue(session, due, now)
         keys = [due.key for due in dues]
         text = chain.reason if chain.reason else ""
         keys += self.incidents.record(
@@ -205,7 +211,7 @@ class EscalationService:
     # -- moving on ---------------------------------------------------------------
     def step_due(self, now: dt.datetime | None = None) -> int:
         """Move every chain whose page went unanswered for `ack_minutes` to its next level."""
-        now = now or clock.now()
+        now = now or self.clock.now()
         with self.db.read() as session:
             due = session.execute(
                 select(Escalation.id, Escalation.level, Escalation.loop).where(
@@ -222,7 +228,7 @@ class EscalationService:
     ) -> list[str] | None:
         """Leave (level, loop) for the next reachable level, or give up; None if the chain had
         already moved (another scheduler, an ack or a decline got there first)."""
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session(background=actor is None) as session:
             chain = session.get(Escalation, chain_id)
             roster = self.config.roster(chain.roster_id) if chain else None
@@ -290,8 +296,9 @@ class EscalationService:
             session, incident, actor or "system", "unanswered", roster.name, data
         )
         if chain.started_by.startswith(("U", "W")):
-            due = out.nobody_left(chain, incident)
-            Ledger.enqueue(session, due)
+            now = self.clock.now()
+            due = out.nobody_left(chain, incident, now)
+            Ledger.enqueue(session, due, now)
             keys.append(due.key)
         return keys
 
@@ -306,8 +313,8 @@ class EscalationService:
         if page is None or page.outcome != "waiting":
             return []
         page.outcome, page.answered_at = outcome, now
-        due = out.page_refresh(page, _stamp())
-        Ledger.enqueue(session, due)
+        due = out.page_refresh(page, _stamp(now), now)
+        Ledger.enqueue(session, due, now)
         return [due.key]
 
     # -- answering ---------------------------------------------------------------
@@ -327,7 +334,7 @@ class EscalationService:
         return chain, pages
 
     def acknowledge(self, chain_id: int, user: str) -> Change:
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session() as session:
             chain, pages = self._chain_for(session, chain_id, user)
             incident = session.get(Incident, chain.incident_id)
@@ -355,8 +362,8 @@ class EscalationService:
                 if page.outcome == "waiting" or page.target == user:
                     page.outcome = "acknowledged" if page.target == user else "answered_by_other"
                     page.answered_at = now
-                    due = out.page_refresh(page, _stamp())
-                    Ledger.enqueue(session, due)
+                    due = out.page_refresh(page, _stamp(now), now)
+                    Ledger.enqueue(session, due, now)
                     keys.append(due.key)
             if incident.acknowledged_at is None:
                 incident.acknowledged_at = now

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import clock
 from bot.config import OrgConfig
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger import Due
@@ -27,9 +26,11 @@ def card_key(incident_id: int) -> str:
     return f"incident:{incident_id}:card"
 
 
-def declared(incident: Incident, config: OrgConfig, response_url: str | None) -> list[Due]:
-    """On declare: the channel, the announcement, the card, and the declarer's reply."""
-    args, now = {"incident_id": incident.id}, clock.now()
+def declared(
+    incident: Incident, config: OrgConfig, response_url: str | None, now: dt.datetime
+) -> list[Due]:
+    """On declare (`now`): the channel, the announcement, the card, and the declarer's reply."""
+    args = {"incident_id": incident.id}
     reply_key = _key(incident, "declared-reply")
     reply = (
         # a slash command's reply goes back through its response_url; a form's by DM
@@ -67,7 +68,7 @@ def declared(incident: Incident, config: OrgConfig, response_url: str | None) ->
     ]
 
 
-def _refresh(incident: Incident, what: str, parent_key: str) -> Due:
+def _refresh(incident: Incident, what: str, parent_key: str, now: dt.datetime) -> Due:
     """Edit a posted message (announcement or card) to show the incident as it is now."""
     return Due.rendered(
         _key(incident, what, "rev", incident.revision),
@@ -75,48 +76,48 @@ def _refresh(incident: Incident, what: str, parent_key: str) -> Due:
         f"incident.{what}",
         {"incident_id": incident.id},
         edits=parent_key,
-        due_at=clock.now(),
+        due_at=now,
     )
 
 
-def announcement_refresh(incident: Incident) -> Due:
-    return _refresh(incident, "announcement", announcement_key(incident.id))
+def announcement_refresh(incident: Incident, now: dt.datetime) -> Due:
+    return _refresh(incident, "announcement", announcement_key(incident.id), now)
 
 
-def card_refresh(incident: Incident) -> Due:
-    return _refresh(incident, "card", card_key(incident.id))
+def card_refresh(incident: Incident, now: dt.datetime) -> Due:
+    return _refresh(incident, "card", card_key(incident.id), now)
 
 
-def channel_line(incident: Incident, event: IncidentEvent) -> Due:
+def channel_line(incident: Incident, event: IncidentEvent, now: dt.datetime) -> Due:
     """A line in the incident channel saying what changed."""
     return Due.rendered(
         _key(incident, "event", event.id),
         "incident_event",
         "incident.event",
         {"event_id": event.id},
-        due_at=clock.now(),
+        due_at=now,
     )
 
 
-def update_thread(incident: Incident, event: IncidentEvent) -> Due:
+def update_thread(incident: Incident, event: IncidentEvent, now: dt.datetime) -> Due:
     return Due.rendered(
         _key(incident, "event", event.id, "thread"),
         "incident_update_thread",
         "incident.event",
         {"event_id": event.id, "in_thread": True},
         thread_of=announcement_key(incident.id),
-        due_at=clock.now(),
+        due_at=now,
     )
 
 
-def invite(incident: Incident, user_id: str, tag: object) -> Due:
+def invite(incident: Incident, user_id: str, tag: object, now: dt.datetime) -> Due:
     """Invite someone to the incident channel; `tag` names the occasion (an event, a page)."""
     return Due(
         _key(incident, "invite", user_id, tag),
         "incident_invite",
         INVITE,
         {"incident_id": incident.id, "users": [user_id]},
-        clock.now(),
+        now,
     )
 
 

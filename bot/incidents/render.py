@@ -171,11 +171,14 @@ def reminder(incident: Incident, minutes: int) -> dict[str, Any]:
     return bk.message(line, [bk.section(line)])
 
 
-def list_reply(incidents: list[Incident], resolved: list[Incident] | None = None) -> dict[str, Any]:
-    """The open incidents, and those resolved lately with how long they took."""
+def list_reply(
+    incidents: list[Incident], resolved: list[Incident] | None = None, *, now: dt.datetime
+) -> dict[str, Any]:
+    """The open incidents (how long each has been open at `now`), and those resolved lately
+    with how long they took."""
     lines = [
         f"{title_line(i)} — {i.status}, IC {mention(i.commander)}, {_channel(i)}, "
-        f"open {duration(_now_minus(i.declared_at))}, {paging_state(i)}"
+        f"open {duration(now - i.declared_at)}, {paging_state(i)}"
         for i in incidents
     ]
     count = len(incidents)
@@ -197,12 +200,6 @@ def paging_state(incident: Incident) -> str:
     if incident.time_to_acknowledge is None:
         return "paged, not acknowledged"
     return f"acknowledged {duration(incident.time_to_acknowledge)} after the page"
-
-
-def _now_minus(moment: dt.datetime) -> dt.timedelta:
-    from bot import clock
-
-    return clock.now() - moment
 
 
 def _chunks(lines: list[str], limit: int = 2900) -> list[str]:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot import clock
 from bot.change import Change
+from bot.clock import Clock
 from bot.config import OrgConfig
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
@@ -42,9 +42,10 @@ def already_declared(incident: Incident) -> tuple[Incident, Change]:
 
 
 class IncidentService:
-    def __init__(self, db: Database, config: OrgConfig):
+    def __init__(self, db: Database, config: OrgConfig, clock: Clock):
         self.db = db
         self.config = config
+        self.clock = clock
 
     # -- finding -----------------------------------------------------------------
     def find(self, session: Session, ref: int | None, actor: Actor) -> Incident:
@@ -132,7 +133,7 @@ class IncidentService:
         dedupe_key: str | None = None,
     ) -> IncidentEvent | None:
         """Append to the timeline; None when `dedupe_key` was seen already."""
-        now = clock.now()
+        now = self.clock.now()
         values = {
             "incident_id": incident.id,
             "at": now,
@@ -171,13 +172,14 @@ class IncidentService:
     def _changed(self, session: Session, incident: Incident, event: IncidentEvent) -> list[str]:
         """Bump the revision and owe Slack the channel line and a refreshed announcement."""
         incident.revision += 1
+        now = self.clock.now()
         dues = [
-            out.channel_line(incident, event),
-            out.announcement_refresh(incident),
-            out.card_refresh(incident),
+            out.channel_line(incident, event, now),
+            out.announcement_refresh(incident, now),
+            out.card_refresh(incident, now),
         ]
         for due in dues:
-            Ledger.enqueue(session, due)
+            Ledger.enqueue(session, due, now)
         return [due.key for due in dues]
 
     # -- operations --------------------------------------------------------------
@@ -218,7 +220,7 @@ class IncidentService:
         team_id: str | None,
         description: str,
     ) -> tuple[Incident, Change]:
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session() as session:
             existing = session.scalar(select(Incident).where(Incident.declare_key == key))
             if existing is not None:
@@ -239,9 +241,9 @@ class IncidentService:
             session.add(incident)
             session.flush()
             self._event(session, incident, actor.user_id, "declared", title, {"severity": severity})
-            dues = out.declared(incident, self.config, actor.response_url)
+            dues = out.declared(incident, self.config, actor.response_url, now)
             for due in dues:
-                Ledger.enqueue(session, due)
+                Ledger.enqueue(session, due, now)
             return incident, Change(f"Declared {incident.ref}.", [d.key for d in dues])
 
     def update(self, ref: int | None, actor: Actor, text: str, key: str | None = None) -> Change:
@@ -254,16 +256,17 @@ class IncidentService:
                 return Change("That update was posted already.", changed=False)
             incident.last_update_at = event.at
             incident.revision += 1
-            dues = [out.channel_line(incident, event), out.update_thread(incident, event)]
-            dues.append(out.announcement_refresh(incident))
+            now = self.clock.now()
+            dues = [out.channel_line(incident, event, now), out.update_thread(incident, event, now)]
+            dues.append(out.announcement_refresh(incident, now))
             for due in dues:
-                Ledger.enqueue(session, due)
+                Ledger.enqueue(session, due, now)
             return Change(f"Update posted to {incident.ref}.", [d.key for d in dues])
 
     def set_status(self, ref: int | None, actor: Actor, status: str, summary: str = "") -> Change:
         if status == "resolved":
             return self.resolve(ref, actor, summary)
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session() as session:
             incident = self.find(session, ref, actor)
             if not incident.is_open:
@@ -320,12 +323,13 @@ class IncidentService:
                 session, incident, actor.user_id, "role", label, {"role": role, "user": user_id}
             )
             keys = self._changed(session, incident, event)
-            Ledger.enqueue(session, invite := out.invite(incident, user_id, event.id))
+            now = self.clock.now()
+            Ledger.enqueue(session, invite := out.invite(incident, user_id, event.id, now), now)
             keys.append(invite.key)
             return Change(f"<@{user_id}> is now {label} of {incident.ref}.", keys)
 
     def resolve(self, ref: int | None, actor: Actor, summary: str = "") -> Change:
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session() as session:
             incident = self.find(session, ref, actor)
             if not incident.is_open:
@@ -347,7 +351,7 @@ class IncidentService:
     # -- scheduled ---------------------------------------------------------------
     def enqueue_update_reminders(self, now: dt.datetime | None = None) -> int:
         """Owe one nudge per silent stretch to each open incident past its severity's limit."""
-        now = now or clock.now()
+        now = now or self.clock.now()
         # keyed by text, as an incident's severity is kept
         limits: dict[str, int] = dict(self.config.incidents.update_reminder_minutes.items())
         if not limits:
@@ -360,6 +364,7 @@ class IncidentService:
                 )
             ):
                 due_at = incident.last_update_at + dt.timedelta(minutes=limits[incident.severity])
-                if due_at <= now and Ledger.enqueue(session, out.update_reminder(incident, due_at)):
+                due = out.update_reminder(incident, due_at)
+                if due_at <= now and Ledger.enqueue(session, due, now):
                     added += 1
         return added

@@ -41,7 +41,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from bot import clock
+from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.outage import reason, unreachable
 from bot.db.upsert import insert_if_absent
@@ -139,7 +139,8 @@ def earliest(*moments: dt.datetime | None) -> dt.datetime | None:
 def backoff(attempts: int) -> dt.timedelta:
     """How long a delivery that failed `attempts` times waits: 10 s (so the next tick, 15 s
     on, tries it again), 20 s, 40 s … up to 15 minutes."""
-    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+    doublings: int = 2 ** max(attempts - 1, 0)
+    return min(FIRST_BACKOFF * doublings, MAX_BACKOFF)
 
 
 class Ledger:
@@ -148,12 +149,14 @@ class Ledger:
         db: Database,
         send: Action,
         *,
+        clock: Clock,
         owner: str | None = None,
         lease: dt.timedelta = dt.timedelta(minutes=5),
         budget: float = TICK_BUDGET,
     ):
         self.db = db
         self._send = send
+        self.clock = clock
         self.owner = owner or f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
         self.budget = budget
@@ -161,8 +164,9 @@ class Ledger:
 
     # -- writing -----------------------------------------------------------------
     @staticmethod
-    def enqueue(session: Any, due: Due) -> bool:
-        """Record a delivery in the caller's transaction; False if the key exists already."""
+    def enqueue(session: Any, due: Due, now: dt.datetime) -> bool:
+        """Record a delivery in the caller's transaction (at `now`); False if the key exists
+        already."""
         return insert_if_absent(
             session,
             Delivery.__table__,
@@ -174,7 +178,7 @@ class Ledger:
                 "status": PENDING,
                 "due_at": due.due_at,
                 "expires_at": due.expires_at,
-                "created_at": clock.now(),
+                "created_at": now,
                 "attempts": 0,
                 "late": False,
             },
@@ -187,19 +191,20 @@ class Ledger:
         is left to a later tick; what Slack rate-limits is tried again after Retry-After."""
         self.unwritten.write()
         report = Report()
-        deadline = clock.real_monotonic() + self.budget
+        deadline = self.clock.monotonic() + self.budget
         held: set[int] = set()  # failed or deferred in this call: a later tick tries them
         retry_at: dt.datetime | None = None  # rate-limited since the last wait
         waited = False
-        while clock.real_monotonic() < deadline:
+        while self.clock.monotonic() < deadline:
             token, claimed = self._claim(limit=limit, exclude=held)
             if not claimed:
                 if retry_at is None or waited:
                     break
                 # Only rate-limited deliveries are left: wait for them once, in real time
-                # (the wall clock may be frozen in a test: then they wait for a later tick).
-                pause = max((retry_at - clock.now()).total_seconds(), 0.0)
-                if pause > deadline - clock.real_monotonic():
+                # (on a wall clock that stands still, as the shell's does between its
+                # commands, they are left to a later tick).
+                pause = max((retry_at - self.clock.now()).total_seconds(), 0.0)
+                if pause > deadline - self.clock.monotonic():
                     break
                 time.sleep(pause)
                 retry_at, waited = None, True
@@ -260,11 +265,11 @@ class Ledger:
         passed or half the lease is gone (a send may take a while under rate limits, and
         must not outlive the lease): those are released for the next claim."""
         report = Report()
-        stop = clock.real_monotonic() + self.lease.total_seconds() / 2
+        stop = self.clock.monotonic() + self.lease.total_seconds() / 2
         if deadline is not None:
             stop = min(stop, deadline)
         for n, delivery in enumerate(claimed):
-            if clock.real_monotonic() >= stop:
+            if self.clock.monotonic() >= stop:
                 self._release([d.id for d in claimed[n:]], token)
                 break
             try:
@@ -286,7 +291,7 @@ class Ledger:
         claimer is leasing right now is skipped, not waited for (SQLite ignores the clause;
         its writers queue for the database's one write lock). The UPDATE is still a
         compare-and-set on status and lease, so a row leased meanwhile is never taken."""
-        now = clock.now()
+        now = self.clock.now()
         token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
         claimable = and_(Delivery.status == PENDING, Delivery.due_at <= now, self._free(now))
         candidates = select(Delivery.id).where(claimable)
@@ -347,7 +352,7 @@ class Ledger:
             )
 
     def _deliver_one(self, delivery: Delivery, token: str, report: Report) -> None:
-        now = clock.now()
+        now = self.clock.now()
         if delivery.expires_at is not None and now > delivery.expires_at:
             log.warning(
                 "delivery %s skipped: missed while down and no longer relevant (due %s)",
@@ -369,7 +374,7 @@ class Ledger:
         self._record(delivery, token, outcome, report)
 
     def _record(self, delivery: Delivery, token: str, outcome: Outcome, report: Report) -> None:
-        now = clock.now()
+        now = self.clock.now()
         if outcome.sent:
             self._finish(
                 delivery.id,

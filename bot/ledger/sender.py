@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
 from bot.slack import timefmt
@@ -81,14 +82,18 @@ class SlackSender:
         renderers: dict[str, Renderer] | None = None,
         actions: dict[str, CustomAction] | None = None,
         zone: Callable[[], dt.tzinfo] = lambda: dt.UTC,
+        *,
+        clock: Clock,
     ):
         """``zone()``: the organisation's zone, in which the "Sent late" note's date token
-        has its fallback (read at each send: the configuration may be reloaded)."""
+        has its fallback (read at each send: the configuration may be reloaded); ``clock``
+        times the waits Slack asks for on a response_url."""
         self.client = client
         self.lookup_ts = lookup_ts
         self.renderers = renderers or {}
         self.actions = actions or {}
         self.zone = zone
+        self.clock = clock
 
     def __call__(self, delivery: Delivery) -> Outcome:
         if delivery.method in self.actions:
@@ -124,7 +129,7 @@ class SlackSender:
     def _respond(self, payload: dict[str, Any]) -> Outcome:
         url = payload.pop("url")
         try:
-            response = make_webhook_client(url).send_dict(payload)
+            response = make_webhook_client(url, clock=self.clock).send_dict(payload)
         except OSError as exc:
             return Outcome(error=f"response_url: {exc}")
         if response.status_code == 404:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import clock
 from bot.config import OrgConfig, Team
 from bot.ledger import Due
 from bot.loop.weeks import LoopWeek
@@ -32,15 +31,15 @@ def prompt(week: LoopWeek, team: Team) -> Due:
     )
 
 
-def prompt_answered(week: LoopWeek, team: Team, update_id: int) -> Due:
-    """The week's prompt DM edited to show the answer (after each submission)."""
+def prompt_answered(week: LoopWeek, team: Team, update_id: int, now: dt.datetime) -> Due:
+    """The week's prompt DM edited to show the answer (after each submission, `now`)."""
     return Due.rendered(
         f"{prompt_key(week.id, team.id)}:answered:{update_id}",
         "loop_prompt_update",
         "loop.prompt",
         {"week": week.id, "team_id": team.id, "edit": True},
         edits=prompt_key(week.id, team.id),
-        due_at=clock.now(),
+        due_at=now,
         expires_at=week.digest_at,
     )
 
@@ -88,13 +87,13 @@ def digest(
     return [main, *continuations]
 
 
-def saved(week: str, team: Team, user: str, update_id: int) -> Due:
-    """The confirmation DM after a submission."""
+def saved(week: str, team: Team, user: str, update_id: int, now: dt.datetime) -> Due:
+    """The confirmation DM after a submission (`now`)."""
     return Due.rendered(
         f"loop:{week}:saved:{update_id}",
         "loop_saved",
         "loop.saved",
         {"update_id": update_id},
         to=user,
-        due_at=clock.now(),
+        due_at=now,
     )

@@ -43,10 +43,11 @@ def owed(
 
 
 def enqueue_loop(service: LoopService, now: dt.datetime | None = None) -> int:
+    """Enqueue what has come due since the last tick, up to `now` (the service's clock's)."""
     return enqueue_since_last_tick(
         service.db,
         STATE,
         LOOKBACK_LIMIT,
         lambda since, at, first: owed(service, since, at, first=first),
-        now,
+        now or service.clock.now(),
     )

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import clock
 from bot.ledger.sender import Renderer, SkipDelivery
 from bot.loop import digest as build
 from bot.loop import render, render_digest
@@ -20,7 +19,7 @@ from bot.loop.weeks import shift
 def digest_messages(service: LoopService, week_id: str) -> list[dict[str, Any]]:
     week = service.week(week_id)
     with service.db.read() as session:
-        data = build.build(session, service.config, week, clock.now())
+        data = build.build(session, service.config, week, service.clock.now())
     return render_digest.messages(data)
 
 

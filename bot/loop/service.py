@@ -3,14 +3,15 @@ deliveries it causes in the ledger; callers deliver the returned keys right away
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import clock
 from bot.change import Change
+from bot.clock import Clock
 from bot.config import OrgConfig, Team
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
@@ -48,12 +49,12 @@ class Need:
     text: str
 
 
-def is_closed(session: Session, week: str, *, hold: bool = False) -> bool:
-    """Closed once the digest is sent, and while it is being sent (its delivery leased): an
-    update saved then would miss it. With `hold`, the digest's row is kept FOR SHARE until
-    the caller's transaction ends, so that no scheduler claims it (claims skip locked rows)
-    before an update being saved is committed and the digest can include it (PostgreSQL;
-    on SQLite writers take turns anyway)."""
+def is_closed(session: Session, week: str, *, now: dt.datetime, hold: bool = False) -> bool:
+    """Closed once the digest is sent, and while it is being sent at `now` (its delivery
+    leased): an update saved then would miss it. With `hold`, the digest's row is kept FOR
+    SHARE until the caller's transaction ends, so that no scheduler claims it (claims skip
+    locked rows) before an update being saved is committed and the digest can include it
+    (PostgreSQL; on SQLite writers take turns anyway)."""
     query = select(Delivery.status, Delivery.lease_until).where(
         Delivery.key == out.digest_key(week)
     )
@@ -63,7 +64,7 @@ def is_closed(session: Session, week: str, *, hold: bool = False) -> bool:
     if row is None:
         return False
     status, lease_until = row
-    return status == SENT or (lease_until is not None and lease_until > clock.now())
+    return status == SENT or (lease_until is not None and lease_until > now)
 
 
 def latest_updates(session: Session, week: str) -> dict[str, LoopUpdate]:
@@ -75,13 +76,14 @@ def latest_updates(session: Session, week: str) -> dict[str, LoopUpdate]:
 
 
 class LoopService:
-    def __init__(self, db: Database, config: OrgConfig):
+    def __init__(self, db: Database, config: OrgConfig, clock: Clock):
         self.db = db
         self.config = config
+        self.clock = clock
 
     # -- who and when ---------------------------------------------------------------
     def week(self, week: str | None = None) -> LoopWeek:
-        return loop_week(self.config, week) if week else current_week(self.config, clock.now())
+        return loop_week(self.config, week) if week else current_week(self.config, self.clock.now())
 
     def teams_of(self, user: str) -> list[Team]:
         """The teams `user` may answer for: their own, or every team for an admin."""
@@ -114,7 +116,7 @@ class LoopService:
             )
 
     def check_open(self, session: Session, week: str) -> None:
-        if is_closed(session, week, hold=True):
+        if is_closed(session, week, now=self.clock.now(), hold=True):
             raise LoopError(
                 f"The digest of {week} is posted already (or going out now): that week is closed. "
                 "The next week opens with its prompt."
@@ -127,7 +129,7 @@ class LoopService:
 
     def week_is_closed(self, week: str) -> bool:
         with self.db.read() as session:
-            return is_closed(session, week)
+            return is_closed(session, week, now=self.clock.now())
 
     def week_state(self, week: LoopWeek) -> WeekState:
         with self.db.read() as session:
@@ -139,7 +141,7 @@ class LoopService:
             digest = session.scalar(
                 select(Delivery.status).where(Delivery.key == out.digest_key(week.id))
             )
-            closed = is_closed(session, week.id)
+            closed = is_closed(session, week.id, now=self.clock.now())
         channel = bool(self.config.channels.loop)
         return WeekState(week, prompted is not None, digest, closed, channel)
 
@@ -194,7 +196,7 @@ class LoopService:
                 self.team(asked)
                 if asked == team.id:
                     raise LoopError(f"{team.name} cannot ask itself; name another team.")
-        now = clock.now()
+        now = self.clock.now()
         with self.db.session() as session:
             self.check_open(session, week)
             values: dict[str, Any] = {
@@ -213,12 +215,12 @@ class LoopService:
             row = session.scalar(select(LoopUpdate).where(LoopUpdate.submit_key == key))
             assert row is not None
             self._sync_asks(session, row, user)
-            dues = [out.saved(week, team, user, row.id)]
+            dues = [out.saved(week, team, user, row.id, now)]
             prompted = select(Delivery.id).where(Delivery.key == out.prompt_key(week, team.id))
             if session.scalar(prompted):  # the prompt DM was sent, or is owed: show the answer
-                dues.append(out.prompt_answered(self.week(week), team, row.id))
+                dues.append(out.prompt_answered(self.week(week), team, row.id, now))
             for due in dues:
-                Ledger.enqueue(session, due)
+                Ledger.enqueue(session, due, now)
         edit = "You can edit it until the digest is posted."
         return Change(f"Saved {team.name}'s update for {week}. {edit}", [d.key for d in dues])
 
@@ -273,7 +275,7 @@ class LoopService:
                 .values(
                     status=DONE if how == "done" else WITHDRAWN,
                     closed_by=user,
-                    closed_at=clock.now(),
+                    closed_at=self.clock.now(),
                 )
             )
         verb = "Marked done" if how == "done" else "Withdrew"
@@ -298,7 +300,8 @@ class LoopService:
         self.check_digest_now(user, week_id or week.id)
         with self.db.session() as session:
             self.check_open(session, week.id)
-            dues = out.digest(week, self.config, parts, at=clock.now())
+            now = self.clock.now()
+            dues = out.digest(week, self.config, parts, at=now)
             for due in dues:
-                Ledger.enqueue(session, due)
+                Ledger.enqueue(session, due, now)
         return Change(f"Posting the digest of {week.id} now.", [d.key for d in dues])

@@ -31,7 +31,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
-from bot import clock, progress
+from bot import progress
+from bot.clock import Clock
 
 BACKOFF_FACTOR = 0.5  # seconds: 1, 2, 4 (+ up to half again) between attempts
 RATE_LIMIT_RETRIES = 6
@@ -51,22 +52,24 @@ def retry_after(headers: Any, default: float = 1.0) -> float:
 
 
 class RateLimitGate:
-    """Per Web API method, the moment until which Slack asked this process to wait."""
+    """Per Web API method, the moment until which Slack asked this process to wait (on
+    `clock`'s monotonic seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._lock = threading.Lock()
         self._until: dict[str, float] = {}
 
     def hold(self, method: str, seconds: float) -> None:
         """Slack answered 429 for `method`: nobody here calls it for `seconds`."""
-        until = clock.real_monotonic() + seconds
+        until = self.clock.monotonic() + seconds
         with self._lock:
             if until > self._until.get(method, 0.0):
                 self._until[method] = until
 
     def remaining(self, method: str) -> float:
         with self._lock:
-            return max(0.0, self._until.get(method, 0.0) - clock.real_monotonic())
+            return max(0.0, self._until.get(method, 0.0) - self.clock.monotonic())
 
     def wait(self, method: str) -> float:
         """Sleep until `method` may be called; returns the seconds slept."""
@@ -153,35 +156,41 @@ class ProportionalJitter(Jitter):
 
 
 def retry_handlers(
-    backoff_factor: float = BACKOFF_FACTOR, gate: RateLimitGate | None = None
+    gate: RateLimitGate, backoff_factor: float = BACKOFF_FACTOR
 ) -> list[RetryHandler]:
     backoff = BackoffRetryIntervalCalculator(
         backoff_factor=backoff_factor, jitter=ProportionalJitter()
     )
     return [
         ConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
-        GatedRateLimitRetryHandler(gate or RateLimitGate()),
+        GatedRateLimitRetryHandler(gate),
         GatewayErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
     ]
 
 
 def make_web_client(
-    token: str, base_url: str, *, timeout: int = 15, backoff_factor: float = BACKOFF_FACTOR
+    token: str,
+    base_url: str,
+    *,
+    clock: Clock,
+    timeout: int = 15,
+    backoff_factor: float = BACKOFF_FACTOR,
 ) -> GatedWebClient:
     """One per process: its gate is shared by every thread (and by the per-request clients
     Bolt makes, which copy its retry handlers)."""
-    gate = RateLimitGate()
+    gate = RateLimitGate(clock)
     return GatedWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=retry_handlers(backoff_factor, gate),
+        retry_handlers=retry_handlers(gate, backoff_factor),
         gate=gate,
     )
 
 
 def make_webhook_client(
-    url: str, *, timeout: int = 15, backoff_factor: float = BACKOFF_FACTOR
+    url: str, *, clock: Clock, timeout: int = 15, backoff_factor: float = BACKOFF_FACTOR
 ) -> WebhookClient:
     """For response_url posts (slash-command and interaction replies)."""
-    return WebhookClient(url, timeout=timeout, retry_handlers=retry_handlers(backoff_factor))
+    handlers = retry_handlers(RateLimitGate(clock), backoff_factor)
+    return WebhookClient(url, timeout=timeout, retry_handlers=handlers)

@@ -3,20 +3,21 @@ can take a role, and their time zone, cached briefly."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
-import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.errors import Refusal
 
 log = logging.getLogger(__name__)
 
-CACHE_SECONDS = 3600
+CACHE_FOR = dt.timedelta(hours=1)
 NOT_FOUND = {"user_not_found", "users_not_found"}
 
 
@@ -28,21 +29,22 @@ class NotAPerson(Refusal):
 class People:
     """Slack's record of each person (users.info), kept for an hour."""
 
-    def __init__(self, client: WebClient, default_zone: ZoneInfo):
+    def __init__(self, client: WebClient, default_zone: ZoneInfo, clock: Clock):
         self.client = client
         self.default_zone = default_zone
-        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.clock = clock
+        self._users: dict[str, tuple[dt.datetime, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def _record(self, user_id: str) -> dict[str, Any]:
         """users.info's `user`, cached; raises what the Web API client raises."""
         with self._lock:
             cached = self._users.get(user_id)
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        if cached and self.clock.now() - cached[0] < CACHE_FOR:
             return cached[1]
         user: dict[str, Any] = self.client.users_info(user=user_id)["user"]
         with self._lock:
-            self._users[user_id] = (time.monotonic(), user)
+            self._users[user_id] = (self.clock.now(), user)
         return user
 
     def require_person(self, user_id: str) -> None:

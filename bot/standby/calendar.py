@@ -12,7 +12,7 @@ cut an occurrence in pieces) plus whose feed it is, so calendar apps update even
 rather than duplicate them. Times are in UTC; people are named by their Slack IDs, since a
 calendar app cannot resolve mentions.
 
-    issue_feed(db, "roster", "platform") -> token     (replaces any earlier token)
+    issue_feed(db, "roster", "platform", now) -> token     (replaces any earlier token)
     feed_for_token(db, token) -> CalendarFeed | None
     calendar_ics(service, feed, now) -> bytes
     feed_url(token, public_url) -> "https://opsbot.example.com/calendar/<token>.ics"
@@ -32,7 +32,6 @@ from icalendar import Alarm, Calendar, Event, vDuration
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
 from bot.db.upsert import rows_matched
 from bot.standby.describe import describe_origin, format_span
 from bot.standby.models import CalendarFeed
@@ -105,10 +104,11 @@ def find_feed(db: Database, kind: str, subject: str) -> CalendarFeed | None:
         ).one_or_none()
 
 
-def issue_feed(db: Database, kind: str, subject: str) -> str:
+def issue_feed(db: Database, kind: str, subject: str, now: dt.datetime) -> str:
     """A new secret token for the feed of roster ``subject`` (kind ``roster``) or of user
     ``subject`` (kind ``person``). Any earlier token of that feed stops working. Returns the
-    token; only its hash is kept, so show it (``feed_url``) to the person who asked, now."""
+    token; only its hash is kept, so show it (``feed_url``) to the person who asked, now
+    (``now``: when it is issued)."""
     _check(kind, subject)
     for attempt in range(2):  # two issuing at once: the loser of the insert updates instead
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -125,12 +125,12 @@ def issue_feed(db: Database, kind: str, subject: str) -> str:
                             kind=kind,
                             subject=subject,
                             token_hash=hash_token(token),
-                            created_at=clock.now(),
+                            created_at=now,
                         )
                     )
                 else:
                     feed.token_hash = hash_token(token)
-                    feed.created_at = clock.now()
+                    feed.created_at = now
             return token
         except IntegrityError:
             if attempt:

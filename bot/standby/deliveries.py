@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import clock
 from bot.config import Roster
 from bot.ledger import Due
 from bot.standby.schedule import Shift
@@ -35,14 +34,15 @@ def post(roster: Roster, shift: Shift) -> Due:
     )
 
 
-def post_refresh(roster: Roster, occurrence: str, stamp: str) -> Due:
+def post_refresh(roster: Roster, occurrence: str, stamp: str, now: dt.datetime) -> Due:
+    """An edit of the roster post, due `now`, so that it shows a change."""
     return Due.rendered(
         f"{post_key(occurrence)}:refresh:{stamp}",
         "standby_post_update",
         "standby.post",
         _args(roster, occurrence, edit="refresh"),
         edits=post_key(occurrence),
-        due_at=clock.now(),
+        due_at=now,
     )
 
 

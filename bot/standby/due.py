@@ -39,6 +39,11 @@ def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[
 
 
 def enqueue_standby(service: StandbyService, now: dt.datetime | None = None) -> int:
+    """Enqueue what has come due since the last tick, up to `now` (the service's clock's)."""
     return enqueue_since_last_tick(
-        service.db, STATE, LOOKBACK_LIMIT, lambda since, at, _first: owed(service, since, at), now
+        service.db,
+        STATE,
+        LOOKBACK_LIMIT,
+        lambda since, at, _first: owed(service, since, at),
+        now or service.clock.now(),
     )

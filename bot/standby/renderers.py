@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import clock
 from bot.ledger.models import SKIPPED, Delivery
 from bot.ledger.sender import Renderer, SkipDelivery
 from bot.slack import timefmt
@@ -42,7 +41,7 @@ def standby_renderers(service: StandbyService) -> dict[str, Renderer]:
             require_post(key)
         roster, pieces = load(roster_id, key)
         zone = timefmt.org_zone(service.config)
-        ended = clock.now() >= pieces[-1].window_ends_at
+        ended = service.clock.now() >= pieces[-1].window_ends_at
         upcoming = service.shifts(roster, pieces[-1].ends_at, pieces[-1].ends_at + WEEK)
         following = next((s for s in upcoming if s.key != key), None)
         acknowledged = service.acknowledged_by(key)

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock
 from bot.change import Change
+from bot.clock import Clock
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
@@ -70,9 +70,10 @@ def on_shift(shift: Shift, user: str) -> bool:
 
 
 class StandbyService:
-    def __init__(self, db: Database, config: OrgConfig):
+    def __init__(self, db: Database, config: OrgConfig, clock: Clock):
         self.db = db
         self.config = config
+        self.clock = clock
         self.prepare()
 
     def prepare(self) -> None:
@@ -119,7 +120,7 @@ class StandbyService:
         return [s for s in self.shifts(roster, begins, begins + ONE_DAY) if s.key == key]
 
     def now_and_next(self, at: dt.datetime | None = None) -> list[RosterNow]:
-        at = at or clock.now()
+        at = at or self.clock.now()
         found = []
         for roster in self.config.rosters:
             zone, (overrides, swaps) = self.zone(roster), self.changes(roster)
@@ -177,7 +178,7 @@ class StandbyService:
         start_local: dt.datetime,
         end_local: dt.datetime,
     ) -> Change:
-        zone, now = self.zone(roster), clock.now()
+        zone, now = self.zone(roster), self.clock.now()
         if actor not in roster.members and not self.config.is_admin(actor):
             raise StandbyError(
                 f"Only members of {roster.name} or an admin may override its shifts."
@@ -207,7 +208,7 @@ class StandbyService:
                     created_at=now,
                 )
             )
-            keys = self._refresh_posts(session, roster, covered)
+            keys = self._refresh_posts(session, roster, covered, now)
             keys += self._ping_now_on(session, roster, now)
         return Change(
             f"<@{user}> covers {roster.name} from {self._when(starts_at)} to "
@@ -216,7 +217,7 @@ class StandbyService:
         )
 
     def swap(self, actor: str, roster: Roster, other: str, day: dt.date) -> Change:
-        zone, now = self.zone(roster), clock.now()
+        zone, now = self.zone(roster), self.clock.now()
         if other == actor:
             raise StandbyError("You cannot swap with yourself.")
         if other not in roster.members:
@@ -255,7 +256,7 @@ class StandbyService:
                         created_at=now,
                     )
                 )
-            keys = self._refresh_posts(session, roster, mine + theirs)
+            keys = self._refresh_posts(session, roster, mine + theirs, now)
             keys += self._ping_now_on(session, roster, now)
         return Change(
             f"Swapped: <@{other}> takes your {day.isoformat()} shift(s) ({self._spans(mine)}), "
@@ -295,11 +296,13 @@ class StandbyService:
         if current is None:
             return []
         dues = [out.ping(roster, current, person, due_at=now) for person in current.people]
-        return [due.key for due in dues if Ledger.enqueue(session, due)]
+        return [due.key for due in dues if Ledger.enqueue(session, due, now)]
 
-    def _refresh_posts(self, session: Session, roster: Roster, changed: list[Shift]) -> list[str]:
+    def _refresh_posts(
+        self, session: Session, roster: Roster, changed: list[Shift], now: dt.datetime
+    ) -> list[str]:
         """Edit the roster posts of windows already announced, so they show the change."""
-        stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
         occurrences = list(dict.fromkeys(s.key for s in changed))
         posted = session.scalars(
             select(Delivery.key).where(
@@ -310,8 +313,8 @@ class StandbyService:
         for key in occurrences:
             if out.post_key(key) not in posted:
                 continue
-            due = out.post_refresh(roster, key, stamp)
-            Ledger.enqueue(session, due)
+            due = out.post_refresh(roster, key, stamp, now)
+            Ledger.enqueue(session, due, now)
             keys.append(due.key)
         return keys
 
@@ -328,7 +331,7 @@ class StandbyService:
             raise StandbyError(
                 "You are not on standby for this window, so there is nothing to acknowledge."
             )
-        now = clock.now()
+        now = self.clock.now()
         if now >= pieces[-1].window_ends_at:
             raise WindowEnded(pieces[-1].window_ends_at)
         with self.db.session() as session:
@@ -339,6 +342,6 @@ class StandbyService:
             )
             if not added:
                 return Change("You have already acknowledged this window.", changed=False)
-            due = out.post_refresh(roster, key, f"ack-{user}")
-            Ledger.enqueue(session, due)
+            due = out.post_refresh(roster, key, f"ack-{user}", now)
+            Ledger.enqueue(session, due, now)
         return Change("Acknowledged: thanks, you're on.", [due.key])

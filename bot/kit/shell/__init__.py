@@ -65,7 +65,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add `opsbot shell [--db PATH] [--config FILE] [--start WHEN | --resume]`."""
-    shell = subparsers.add_parser(
+    shell: argparse.ArgumentParser = subparsers.add_parser(
         "shell",
         help="the whole bot in a terminal, with no Slack workspace",
         description="Run the whole bot against a stand-in Slack workspace, on a clock of its "

@@ -35,9 +35,11 @@ class ChangeFeed:
     _calls_seen: int
 
     user: str
-    ws: Workspace
 
     if TYPE_CHECKING:
+
+        @property
+        def ws(self) -> Workspace: ...
 
         def now(self) -> dt.datetime: ...
 

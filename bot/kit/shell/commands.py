@@ -1,6 +1,6 @@
-"""The words the user types: `help`'s list, and each word's handler. Handlers read the
-rest of the line and act on the `Shell` (or only on what it shows, for `as`, `in`,
-`channels`, `read`, `fill`, `cancel`); each returns the lines to print."""
+"""The words the user types: `help`'s list, each word's handler, and `run`, which does one
+line. Handlers read the rest of the line and act on the `Shell` (or only on what it shows,
+for `as`, `in`, `channels`, `read`, `fill`, `cancel`); each returns the lines to print."""
 
 from __future__ import annotations
 
@@ -63,6 +63,27 @@ help                this list
 quit / exit         leave (so does end of input)"""
 
 Handler = Callable[["Shell", str], list[str]]
+
+
+def run(shell: Shell, line: str) -> list[str]:
+    """Do one command; the lines to print, then the session is saved. Mistakes come back as
+    one `error:` line."""
+    line = line.strip()
+    if not line or line.startswith("#"):
+        return []
+    try:
+        lines = dispatch(shell, line)
+    except ShellError as exc:
+        lines = [f"error: {exc}"]
+    except Exception as exc:  # noqa: BLE001 - the shell keeps going, one line per failure
+        lines = [f"error: {type(exc).__name__}: {exc}"]
+    except KeyboardInterrupt:  # Ctrl-C, e.g. in a long `wait`: the clock stops there
+        shell.interrupted = True
+        lines = [f"(interrupted; it is {shell.format_time(shell.now())})", *shell.changes()]
+    assert shell.log is not None
+    lines += shell.log.drain()
+    shell.save()
+    return lines
 
 
 def dispatch(shell: Shell, line: str) -> list[str]:

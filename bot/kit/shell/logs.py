@@ -1,10 +1,12 @@
 """The bot's log while the shell runs: warnings and errors go to a file next to the
 database (tracebacks included, tokens redacted) and each shows in the transcript as one
 line after the command, instead of a log dump in the middle of it. Bolt's warning about a
-request nobody handles (a long developer hint) is left out: the shell says it in a line."""
+request nobody handles (a long developer hint) is left out: the shell says it in a line.
+The file's lines are stamped with the shell's time, as what the bot did is."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -15,14 +17,33 @@ from bot.logs import RedactingFormatter
 Hide = Callable[[logging.LogRecord], bool]
 
 
+class AtShellTime(RedactingFormatter):
+    """`%(asctime)s` is `now()` (the shell's clock), in the machine's zone as logging's."""
+
+    def __init__(self, fmt: str, now: Callable[[], dt.datetime]):
+        super().__init__(fmt)
+        self.now = now
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = self.now().astimezone()
+        return f"{moment:%Y-%m-%d %H:%M:%S},{moment.microsecond // 1000:03d}"
+
+
 class ShellLog(logging.Handler):
     """Attached to the root logger between `attach()` and `detach()`."""
 
-    def __init__(self, path: Path, *, append: bool, hide: Hide = lambda _record: False):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        append: bool,
+        now: Callable[[], dt.datetime],
+        hide: Hide = lambda _record: False,
+    ):
         super().__init__(logging.WARNING)
         self.path = path
         self.hide = hide
-        self.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(AtShellTime("%(asctime)s %(levelname)s %(name)s: %(message)s", now))
         self._file = path.open("a" if append else "w", encoding="utf-8")
         self._pending: list[str] = []
         self._pending_lock = threading.Lock()

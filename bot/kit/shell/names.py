@@ -106,7 +106,9 @@ class Directory:
         channel = self.ws.channels.get(channel_id)
         if channel is None:
             return channel_id
-        return f"@{self.user_name(channel.im_user)}" if channel.is_im else channel.name
+        return (
+            f"@{self.user_name(channel.im_user or channel.id)}" if channel.is_im else channel.name
+        )
 
     def find_user(self, ref: str) -> str:
         ref = ref.strip().removeprefix("@")
@@ -140,11 +142,11 @@ class Directory:
             return f"(only {who})"
         channel = self.ws.channels.get(message.channel)
         if channel is not None and channel.is_im:
-            return f"DM → @{self.user_name(channel.im_user)}"
+            return f"DM → @{self.user_name(channel.im_user or channel.id)}"
         return f"#{self.channel_name(message.channel)}"
 
     def where_channel(self, channel_id: str) -> str:
         channel = self.ws.channels.get(channel_id)
         if channel is not None and channel.is_im:
-            return f"DM → @{self.user_name(channel.im_user)}"
+            return f"DM → @{self.user_name(channel.im_user or channel.id)}"
         return f"#{self.channel_name(channel_id)}"

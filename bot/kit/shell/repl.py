@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.kit.shell.commands import COMMANDS
+from bot.kit.shell.commands import COMMANDS, run
 from bot.kit.shell.session import Shell
 
 HISTORY = Path("~/.opsbot_shell_history")
@@ -45,7 +45,7 @@ def run_script(shell: Shell, stdin: TextIO, stdout: TextIO) -> None:
         if not line.strip():
             continue
         print(f"{prompt(shell)}{line}", file=stdout)
-        for out in shell.run(line):
+        for out in run(shell, line):
             print(out, file=stdout)
         stdout.flush()
         if shell.done or shell.interrupted:  # Ctrl-C stops the script, saved where it was
@@ -89,6 +89,6 @@ def run_interactive(
             continue
         except EOFError:
             break
-        for out in shell.run(line):
+        for out in run(shell, line):
             print(out, file=stdout)
         shell.interrupted = False  # back at the prompt

@@ -121,7 +121,7 @@ def workspace_state(ws: Workspace) -> dict[str, Any]:
             file_id: {**record, "content": _b64(record.get("content"))}
             for file_id, record in ws.files.items()
         }
-        return json.loads(
+        state: dict[str, Any] = json.loads(
             json.dumps(
                 {
                     "users": ws.users,
@@ -133,6 +133,7 @@ def workspace_state(ws: Workspace) -> dict[str, Any]:
                 }
             )
         )
+    return state
 
 
 def restore_workspace(ws: Workspace, state: dict[str, Any]) -> float:

@@ -1,7 +1,7 @@
 """The shell's engine: the real bot (Bolt app, handlers, tick, SQLite store) behind a
-loopback HTTP server, the Web API stand-in as its workspace, a frozen clock moved on
-command, and what the bot posted since the last command. `Shell.run(line)` does one
-command (see commands.py) and returns the lines to print; after each the session is saved
+loopback HTTP server, the Web API stand-in as its workspace, the bot's clock (a
+`ManualClock` given to `create_app`) moved on command, and what the bot posted since the
+last command. The commands (commands.py) act on a `Shell`; after each the session is saved
 next to the database (saved.py), for `--resume`. Messages get the shell's time as their
 ts, as in Slack, so each shows when it was sent."""
 
@@ -12,17 +12,15 @@ import datetime as dt
 import itertools
 import json
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from freezegun import freeze_time
-
 from bot.app import OpsBot, create_app
+from bot.clock import SYSTEM_CLOCK
 from bot.config import OrgConfig
+from bot.kit.clock import ManualClock
 from bot.kit.shell.changes import ChangeFeed
-from bot.kit.shell.commands import COMMANDS, HELP, dispatch
 from bot.kit.shell.errors import ShellError
 from bot.kit.shell.logs import ShellLog, unhandled_request
 from bot.kit.shell.modal import ModalForm
@@ -39,12 +37,12 @@ from bot.kit.shell.saved import (
 )
 from bot.kit.shell.transcript import Button, Renderer
 from bot.kit.slack_requests import Reply, SlackRequests
-from bot.kit.standin import Message, SlackStandIn
+from bot.kit.standin import Message, SlackStandIn, Workspace
 from bot.schema.migrate import upgrade
 from bot.settings import Settings
 from bot.web import HttpServer
 
-__all__ = ["COMMANDS", "HELP", "Shell", "ShellError"]
+__all__ = ["Shell", "ShellError"]
 
 MAX_WAIT = dt.timedelta(days=60)
 ACTED_FOR = dt.timedelta(hours=2)  # how long a command's moment matters to tick_moments
@@ -52,7 +50,8 @@ _counter = itertools.count(1)
 
 
 class Shell(ChangeFeed):
-    """One shell session. Use as a context manager; `run(line)` does one command.
+    """One shell session. Use as a context manager; `commands.run(shell, line)` does one
+    command.
 
     A new session starts from an empty database at `start` (default: now); with `resume`,
     it goes on with the database, workspace and clock a session left at `db_path`
@@ -71,7 +70,8 @@ class Shell(ChangeFeed):
         self.db_path = Path(db_path)
         self.db_url = f"sqlite:///{self.db_path}"
         self.zone = ZoneInfo(config.timezone)
-        self.start_time = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.start_time = start or SYSTEM_CLOCK.now().replace(microsecond=0)
+        self.clock = ManualClock(self.start_time)  # the bot's: moved by `advance`
         self.resume = resume
         self.resumed: SavedSession | None = None
         self.opening: list[str] = []
@@ -86,7 +86,6 @@ class Shell(ChangeFeed):
         self._seen: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._responses_seen = 0
         self._calls_seen = 0
-        self._freezer: Any = None
         self._acted: list[dt.datetime] = []  # when commands reached the bot
         self.standin: SlackStandIn | None = None
         self.http: HttpServer | None = None
@@ -105,10 +104,8 @@ class Shell(ChangeFeed):
         self.resumed = load(self.db_path) if self.resume else None
         if self.resumed is None:
             start_afresh(self.db_path)
-        self._freezer = freeze_time(
-            self.resumed.clock if self.resumed else self.start_time, tick=False
-        )
-        self.clock = self._freezer.start()
+        else:
+            self.clock.move_to(self.resumed.clock)
         try:
             self._open(self.resumed)
         except BaseException:
@@ -117,7 +114,7 @@ class Shell(ChangeFeed):
 
     def _open(self, saved: SavedSession | None) -> None:
         standin = self.standin = SlackStandIn(
-            bot_user_id=BOT_USER, ts_clock=lambda: max(time.time(), self._ts_floor)
+            bot_user_id=BOT_USER, ts_clock=lambda: max(self.now().timestamp(), self._ts_floor)
         )
         if saved is not None:
             try:
@@ -137,21 +134,26 @@ class Shell(ChangeFeed):
         if saved is not None:
             self._pick_up(saved)
         upgrade(self.db_url)
-        settings = Settings(
-            _env_file=None,
-            slack_bot_token="xoxb-opsbot-shell",
-            slack_signing_secret=self.secret,
-            slack_api_url=standin.api_url,
-            database_url=self.db_url,
-        )
-        self.bot = create_app(settings, self.config, backoff_factor=0.01)
+        # By field name (the settings populate by name) and without a .env file: a dict, as
+        # mypy knows the settings' constructor by the environment variables' names only.
+        values: dict[str, Any] = {
+            "_env_file": None,
+            "slack_bot_token": "xoxb-opsbot-shell",
+            "slack_signing_secret": self.secret,
+            "slack_api_url": standin.api_url,
+            "database_url": self.db_url,
+        }
+        settings = Settings(**values)
+        self.bot = create_app(settings, self.config, backoff_factor=0.01, clock=self.clock)
         self.http = HttpServer(self.bot.wsgi(), host="127.0.0.1", port=0, threads=4)
         self.http.start_in_thread()
         self.requests = SlackRequests(
             f"http://127.0.0.1:{self.http.port}", self.secret, compose=standin.compose
         )
         hide = unhandled_request(self.bot.bolt.logger)
-        self.log = ShellLog(log_path(self.db_path), append=saved is not None, hide=hide)
+        self.log = ShellLog(
+            log_path(self.db_path), append=saved is not None, now=self.now, hide=hide
+        )
         self.log.attach()
         self._mark_seen()
         self.bot.tick()  # the bot starts as a server does: whatever is due now
@@ -202,14 +204,11 @@ class Shell(ChangeFeed):
         if self.log is not None:
             self.log.detach()
             self.log = None
-        if self._freezer is not None:
-            self._freezer.stop()
-            self._freezer = None
 
     # -- names -----------------------------------------------------------------------------
 
     @property
-    def ws(self):  # type: ignore[no-untyped-def]
+    def ws(self) -> Workspace:
         assert self.standin is not None
         return self.standin.workspace
 
@@ -222,33 +221,12 @@ class Shell(ChangeFeed):
     def where(self, message: Message) -> str:
         return self.directory.where(message, self.user)
 
-    # -- commands --------------------------------------------------------------------------
-
-    def run(self, line: str) -> list[str]:
-        """Do one command; the lines to print. Mistakes come back as one `error:` line."""
-        line = line.strip()
-        if not line or line.startswith("#"):
-            return []
-        try:
-            lines = dispatch(self, line)
-        except ShellError as exc:
-            lines = [f"error: {exc}"]
-        except Exception as exc:  # noqa: BLE001 - the shell keeps going, one line per failure
-            lines = [f"error: {type(exc).__name__}: {exc}"]
-        except KeyboardInterrupt:  # Ctrl-C, e.g. in a long `wait`: the clock stops there
-            self.interrupted = True
-            lines = [f"(interrupted; it is {self.format_time(self.now())})", *self.changes()]
-        assert self.log is not None
-        lines += self.log.drain()
-        self.save()
-        return lines
-
     # -- what reaches the bot --------------------------------------------------------------
 
     def slash(self, command: str, text: str) -> list[str]:
         assert self.standin is not None
         channel, user = self.channel, self.user
-        self.requests.response_url = lambda: self.standin.new_response_url(  # type: ignore[union-attr]
+        self.requests.response_url = lambda: self.standin.new_response_url(
             channel=channel, user=user
         )
         self._acted.append(self.now())
@@ -261,7 +239,7 @@ class Shell(ChangeFeed):
     def click(self, button: Button) -> list[str]:
         assert self.standin is not None
         user = self.user
-        self.requests.response_url = lambda: self.standin.new_response_url(  # type: ignore[union-attr]
+        self.requests.response_url = lambda: self.standin.new_response_url(
             channel=button.channel, user=user, message_ts=button.message_ts
         )
         self._acted.append(self.now())
@@ -281,6 +259,7 @@ class Shell(ChangeFeed):
     def home(self) -> list[str]:
         """Open the App Home tab as Slack does (`app_home_opened`), show what the bot
         published there; its buttons become `click`'s."""
+        now = self.now().timestamp()
         event = {
             "token": "unused",
             "type": "event_callback",
@@ -290,10 +269,10 @@ class Shell(ChangeFeed):
                 "type": "app_home_opened",
                 "user": self.user,
                 "tab": "home",
-                "event_ts": f"{time.time():.6f}",
+                "event_ts": f"{now:.6f}",
             },
             "event_id": f"Ev.shell.{next(_counter)}",
-            "event_time": int(time.time()),
+            "event_time": int(now),
         }
         reply = self.requests.post(json.dumps(event), "application/json")
         if reply.status >= 400:
@@ -361,7 +340,7 @@ class Shell(ChangeFeed):
     # -- time ------------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
+        return self.clock.now()
 
     def format_time(self, moment: dt.datetime) -> str:
         local = moment.astimezone(self.zone)
