@@ -75,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 socket_handlers = socket_mode.connect(
                     bot.bolt,
                     settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+                    bot.clock,
                 )
             except SlackApiError as exc:
                 error = exc.response.get("error", "refused")

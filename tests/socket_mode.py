@@ -19,7 +19,7 @@ from bot.slack import socket_mode
 
 @contextmanager
 def connected(bot: OpsBot, standin: SlackStandIn) -> Iterator[list[SocketModeHandler]]:
-    handlers = socket_mode.connect(bot.bolt, standin.app_token)
+    handlers = socket_mode.connect(bot.bolt, standin.app_token, bot.clock)
     try:
         standin.socket_mode.wait_for_links(len(handlers), timeout=10)
         yield handlers

@@ -17,16 +17,21 @@ import time
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
+from bot.clock import Clock
+
 log = logging.getLogger(__name__)
 
 CONNECTIONS = 2
 OPEN_WITHIN = 10.0  # seconds to wait at start for the WebSockets to open, before saying so
 
 
-def connect(bolt: App, app_token: str, connections: int = CONNECTIONS) -> list[SocketModeHandler]:
-    """Open `connections` Socket Mode connections for `bolt`. Slack refusing the token
-    raises slack_sdk's SlackApiError (nothing is left open); a WebSocket that does not
-    open at once is retried by its client in the background, and logged."""
+def connect(
+    bolt: App, app_token: str, clock: Clock, connections: int = CONNECTIONS
+) -> list[SocketModeHandler]:
+    """Open `connections` Socket Mode connections for `bolt`, waiting `OPEN_WITHIN` seconds
+    (on `clock`) for them to open. Slack refusing the token raises slack_sdk's SlackApiError
+    (nothing is left open); a WebSocket that does not open by then is retried by its client
+    in the background, and logged."""
     handlers: list[SocketModeHandler] = []
     try:
         for _ in range(connections):
@@ -36,8 +41,8 @@ def connect(bolt: App, app_token: str, connections: int = CONNECTIONS) -> list[S
     except BaseException:
         close(handlers)
         raise
-    deadline = time.monotonic() + OPEN_WITHIN
-    while time.monotonic() < deadline and not all(h.client.is_connected() for h in handlers):
+    deadline = clock.monotonic() + OPEN_WITHIN
+    while clock.monotonic() < deadline and not all(h.client.is_connected() for h in handlers):
         time.sleep(0.05)  # each client opens its WebSocket on a thread of its own
     opened = sum(handler.client.is_connected() for handler in handlers)
     if opened == len(handlers):
