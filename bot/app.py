@@ -25,8 +25,9 @@ from bot.incidents.renderers import incident_renderers
 from bot.incidents.service import IncidentService
 from bot.ledger import Ledger
 from bot.ledger.sender import SlackSender
+from bot.loop.deliveries import DIGEST
 from bot.loop.renderers import loop_renderers
-from bot.loop.service import LoopService
+from bot.loop.service import LoopService, close_week
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import BACKOFF_FACTOR, make_web_client
@@ -52,14 +53,6 @@ class OpsBot(Services):
         return make_wsgi_app(self.bolt, self)
 
 
-def _lookup_ts(ledger: Ledger):  # type: ignore[no-untyped-def]
-    def lookup(key: str) -> tuple[str | None, str | None]:
-        delivery = ledger.get(key)
-        return (delivery.result_channel, delivery.result_ts) if delivery else (None, None)
-
-    return lookup
-
-
 def create_app(
     settings: Settings,
     config: OrgConfig | None = None,
@@ -77,10 +70,16 @@ def create_app(
     provisioner = Provisioner(db, config, client)
     standby = StandbyService(db, config, clock)
     loop = LoopService(db, config, clock)
-    ledger = Ledger(db, lambda delivery: sender(delivery), clock=clock, owner=owner)
+    ledger = Ledger(
+        db,
+        lambda delivery: sender(delivery),
+        clock=clock,
+        owner=owner,
+        when_sent={DIGEST: close_week},  # the week closes as its digest is recorded sent
+    )
     sender = SlackSender(
         client,
-        _lookup_ts(ledger),
+        ledger.where_sent,
         renderers={
             **incident_renderers(db, config),
             **standby_renderers(standby),

@@ -29,8 +29,7 @@ from bot.app import create_app
 from bot.escalation.models import Page
 from bot.incidents.models import Incident
 from bot.kit.slack_requests import Reply
-from bot.ledger import Due, Ledger
-from bot.ledger.ledger import Outcome
+from bot.ledger import Due, Ledger, Outcome
 from bot.ledger.models import Delivery
 from bot.schema.migrate import upgrade
 from bot.standby.calendar import feed_url, issue_feed
@@ -393,7 +392,7 @@ def test_a_delivery_whose_rendering_finds_the_database_gone_is_made_once_it_is_b
         tries.append(delivery.key)
         if len(tries) == 1:
             proxy.refuse()
-        bot.ledger.get(delivery.key)  # a read, as a renderer makes
+        bot.ledger.where_sent(delivery.key)  # a read, as a renderer makes
         answer = bot.client.chat_postMessage(**delivery.payload)
         return Outcome(sent=True, channel=answer["channel"], ts=answer["ts"])
 

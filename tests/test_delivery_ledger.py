@@ -222,7 +222,7 @@ def test_a_process_dying_between_claim_and_send_is_retried_once_not_lost(
         with freeze_time(T0) as clock:
             owe(bot, "test:claimed", "hello", T0)
             delivery_id = deliveries(bot)["test:claimed"].id
-            _, claimed = dead.ledger._claim([delivery_id])  # ...and the process dies here
+            _, claimed = dead.ledger.leases.claim([delivery_id])  # ...and the process dies here
             assert [d.key for d in claimed] == ["test:claimed"]
 
             bot.tick()
@@ -267,7 +267,8 @@ def test_two_ledgers_claiming_at_once_never_both_get_a_delivery(bot, standin, da
 
             def claim_all(name: str, ledger: Ledger) -> None:
                 while True:
-                    _, batch = ledger._claim(limit=7)  # leased, not sent: the next claim moves on
+                    # leased, not sent: the next claim moves on
+                    _, batch = ledger.leases.claim(limit=7)
                     if not batch:
                         return
                     claimed[name] += [d.id for d in batch]

@@ -375,7 +375,7 @@ def test_no_update_is_saved_while_the_digest_is_going_out(
 
         enqueue_loop(bot.loop)
         view = open_modal(slack, standin, PAY)  # opened before the digest goes out...
-        _, claimed = sender.ledger._claim([digest_id(bot)])  # being rendered and sent now
+        _, claimed = sender.ledger.leases.claim([digest_id(bot)])  # being rendered and sent now
         assert [d.key for d in claimed] == ["loop:2026-W48:digest"]
         reply = answer(slack, PAY, view, working_on="Too late")  # ...submitted meanwhile
         assert "posted already (or going out now)" in json.dumps(reply.json())
@@ -401,7 +401,7 @@ def test_a_digest_is_not_claimed_while_an_update_is_being_saved(bot, standin, cl
     enqueue_loop(bot.loop)
     with bot.db.session() as saving:
         assert not is_closed(saving, "2026-W48", now=jst(11, 26, 9, 0), hold=True)
-        _, claimed = bot.ledger._claim([digest_id(bot)])
+        _, claimed = bot.ledger.leases.claim([digest_id(bot)])
         assert claimed == []  # skipped, not waited for
-    _, claimed = bot.ledger._claim([digest_id(bot)])
+    _, claimed = bot.ledger.leases.claim([digest_id(bot)])
     assert [d.key for d in claimed] == ["loop:2026-W48:digest"]

@@ -5,7 +5,7 @@ causes it, then claimed with a lease before it is sent, so nothing is sent twice
 nothing is lost (see `Ledger`). Its table is its own: the domains ask it what they need to
 know of a delivery through `Ledger`'s read API (bot/ledger/reading.py)."""
 
-from bot.ledger.ledger import Due, Ledger, Outcome
-from bot.ledger.terms import Claimed, Sent, WhenSent
+from bot.ledger.ledger import Ledger
+from bot.ledger.terms import Claimed, Due, Outcome, Sent, WhenSent
 
 __all__ = ["Claimed", "Due", "Ledger", "Outcome", "Sent", "WhenSent"]

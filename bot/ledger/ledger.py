@@ -1,4 +1,7 @@
-"""Claiming and sending deliveries.
+"""The ledger: deliveries enqueued, claimed, sent and recorded. Its parts: this module sends
+(deliver_due, deliver_keys) and says what an outcome means; bot/ledger/leases.py claims,
+gives back and records with compare-and-sets; bot/ledger/reading.py answers what the
+domains ask of a delivery; bot/ledger/terms.py holds what they exchange (Due, Outcome…).
 
 Life of a delivery:
   enqueue()  inside the caller's transaction: INSERT … ON CONFLICT DO NOTHING on `key`.
@@ -8,7 +11,8 @@ Life of a delivery:
              that exactly one process wins, on SQLite and PostgreSQL).
   send       outside any transaction, through an `Outcome`-returning action.
   record     sent (with Slack's channel and ts), deferred, retried with backoff, held back
-             while Slack rate-limits us, or skipped.
+             while Slack rate-limits us, or skipped. A delivery recorded sent whose kind has
+             a `when_sent` hook has it run in that same transaction.
 A process that dies between claim and send leaves a lease that expires; the next tick
 claims the delivery again. Deliveries past `expires_at` are skipped with a log line;
 deliveries sent well after `due_at` are marked late (and say so in the message).
@@ -33,19 +37,19 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import OperationalError
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.outage import reason, unreachable
 from bot.db.upsert import insert_if_absent
+from bot.ledger.leases import CLAIM_BATCH, Leases
 from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
+from bot.ledger.reading import Reads
+from bot.ledger.terms import Due, Outcome, Report, WhenSent, earliest
 from bot.ledger.unwritten import Unwritten
 
 log = logging.getLogger(__name__)
@@ -53,87 +57,11 @@ log = logging.getLogger(__name__)
 LATE_AFTER = dt.timedelta(minutes=2)
 FIRST_BACKOFF = dt.timedelta(seconds=10)  # under a tick: the next tick tries again
 MAX_BACKOFF = dt.timedelta(minutes=15)
-CLAIM_BATCH = 50  # deliveries leased at once by deliver_due
 TICK_BUDGET = 30.0  # seconds deliver_due may keep sending (real time)
 MIN_RATE_LIMIT_WAIT = 1.0  # seconds, when Slack's Retry-After says 0
 
 
-@dataclass
-class Outcome:
-    """What an attempt came to."""
-
-    sent: bool = False
-    channel: str | None = None
-    ts: str | None = None
-    defer: bool = False  # not ready yet (e.g. waits for a thread parent); no attempt used
-    permanent_error: str | None = None  # will never succeed: skipped, with an error line
-    skip: str | None = None  # no longer wanted (e.g. the incident was updated meanwhile)
-    error: str | None = None  # transient: retried with backoff
-    # Slack still answers 429 after the client's retries: seconds it asks us to wait. Not a
-    # failure of the delivery: no attempt is used, and it is tried again after that wait.
-    rate_limited: float | None = None
-
-
-@dataclass(frozen=True)
-class Due:
-    """A delivery the domain wants made (see Ledger.enqueue)."""
-
-    key: str
-    kind: str
-    method: str
-    payload: dict[str, Any]
-    due_at: dt.datetime
-    expires_at: dt.datetime | None = None
-
-    @classmethod
-    def rendered(
-        cls,
-        key: str,
-        kind: str,
-        render: str,
-        args: dict[str, Any],
-        *,
-        due_at: dt.datetime,
-        expires_at: dt.datetime | None = None,
-        to: str | None = None,
-        edits: str | None = None,
-        thread_of: str | None = None,
-    ) -> Due:
-        """A message the renderer `render` builds from `args` at send time: posted to `to` (a
-        channel or user ID; None when the renderer names the channel), or in the thread of
-        the delivery keyed `thread_of`, or with `edits`, an edit of the message delivered
-        under that key."""
-        payload: dict[str, Any] = {"render": render, "args": args}
-        for name, value in (("channel", to), ("ts_of", edits), ("thread_ts_of", thread_of)):
-            if value is not None:
-                payload[name] = value
-        method = "chat.update" if edits else "chat.postMessage"
-        return cls(key, kind, method, payload, due_at, expires_at)
-
-
 Action = Callable[[Delivery], Outcome]
-
-
-@dataclass
-class Report:
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    deferred: list[str] = field(default_factory=list)
-    rate_limited: list[str] = field(default_factory=list)
-    retry_at: dt.datetime | None = None  # the earliest rate-limited delivery comes free
-
-    def add(self, other: Report) -> None:
-        self.sent += other.sent
-        self.failed += other.failed
-        self.skipped += other.skipped
-        self.deferred += other.deferred
-        self.rate_limited += other.rate_limited
-        self.retry_at = earliest(self.retry_at, other.retry_at)
-
-
-def earliest(*moments: dt.datetime | None) -> dt.datetime | None:
-    return min((m for m in moments if m is not None), default=None)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -143,7 +71,9 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(FIRST_BACKOFF * doublings, MAX_BACKOFF)
 
 
-class Ledger:
+class Ledger(Reads):
+    """Claims and sends deliveries; answers what the domains may ask of one (`Reads`)."""
+
     def __init__(
         self,
         db: Database,
@@ -153,14 +83,18 @@ class Ledger:
         owner: str | None = None,
         lease: dt.timedelta = dt.timedelta(minutes=5),
         budget: float = TICK_BUDGET,
+        when_sent: Mapping[str, WhenSent] | None = None,
     ):
+        """`when_sent`: by kind of delivery, what a domain writes in the transaction that
+        records one of that kind sent (the loop closes a week when its digest is sent)."""
         self.db = db
         self._send = send
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
         self.budget = budget
-        self.unwritten = Unwritten(self._write)  # outcomes kept while the database was away
+        self.leases = Leases(db, clock, self.owner, lease, when_sent or {})
+        self.unwritten = Unwritten(self.leases.record)  # kept while the database was away
 
     # -- writing -----------------------------------------------------------------
     @staticmethod
@@ -196,7 +130,7 @@ class Ledger:
         retry_at: dt.datetime | None = None  # rate-limited since the last wait
         waited = False
         while self.clock.monotonic() < deadline:
-            token, claimed = self._claim(limit=limit, exclude=held)
+            token, claimed = self.leases.claim(limit=limit, exclude=held)
             if not claimed:
                 if retry_at is None or waited:
                     break
@@ -243,18 +177,12 @@ class Ledger:
             )
             return Report()
 
-    def _free(self, now: dt.datetime) -> Any:
-        return and_(
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-        )
-
     def _deliver_ids(self, ids: Iterable[int]) -> Report:
         ids = list(ids)
         if not ids:
             return Report()
         self.unwritten.write()
-        token, claimed = self._claim(ids)
+        token, claimed = self.leases.claim(ids)
         order = {delivery_id: n for n, delivery_id in enumerate(ids)}
         return self._deliver_batch(sorted(claimed, key=lambda d: order[d.id]), token)
 
@@ -270,7 +198,7 @@ class Ledger:
             stop = min(stop, deadline)
         for n, delivery in enumerate(claimed):
             if self.clock.monotonic() >= stop:
-                self._release([d.id for d in claimed[n:]], token)
+                self.leases.release([d.id for d in claimed[n:]], token)
                 break
             try:
                 self._deliver_one(delivery, token, report)
@@ -280,76 +208,10 @@ class Ledger:
                 raise
         return report
 
-    def _claim(
-        self, ids: list[int] | None = None, *, limit: int = CLAIM_BATCH, exclude: Iterable[int] = ()
-    ) -> tuple[str, list[Delivery]]:
-        """Lease the deliveries of `ids` that are still free, or (without `ids`) the next
-        `limit` free ones that are due, in one transaction; rows another process holds, or
-        that are done, are left alone.
-
-        On PostgreSQL the candidates are selected FOR UPDATE SKIP LOCKED: a row another
-        claimer is leasing right now is skipped, not waited for (SQLite ignores the clause;
-        its writers queue for the database's one write lock). The UPDATE is still a
-        compare-and-set on status and lease, so a row leased meanwhile is never taken."""
-        now = self.clock.now()
-        token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
-        claimable = and_(Delivery.status == PENDING, Delivery.due_at <= now, self._free(now))
-        candidates = select(Delivery.id).where(claimable)
-        if ids is not None:
-            candidates = candidates.where(Delivery.id.in_(ids))
-        else:
-            exclude = list(exclude)
-            if exclude:
-                candidates = candidates.where(Delivery.id.not_in(exclude))
-            candidates = candidates.order_by(Delivery.due_at, Delivery.id).limit(limit)
-        with self.db.session(background=True) as session:
-            chosen = session.scalars(candidates.with_for_update(skip_locked=True)).all()
-            if not chosen:
-                return token, []
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(chosen), claimable)
-                .values(lease_owner=token, lease_until=now + self.lease)
-                .execution_options(synchronize_session=False)
-            )
-            claimed = list(
-                session.scalars(
-                    select(Delivery).where(Delivery.id.in_(chosen), Delivery.lease_owner == token)
-                )
-            )
-        return token, claimed
-
-    def _release(self, ids: list[int], token: str) -> None:
-        """Give back leases taken but not used."""
-        with self.db.session(background=True) as session:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.lease_owner == token)
-                .values(lease_owner=None, lease_until=None)
-                .execution_options(synchronize_session=False)
-            )
-
     def _finish(self, delivery_id: int, token: str, **values: Any) -> None:
         """Record an attempt's outcome and release the lease (kept for later, and raised,
         when the database cannot be reached: bot/ledger/unwritten.py)."""
         self.unwritten.record(delivery_id, token, values)
-
-    @retry(
-        retry=retry_if_exception_type(OperationalError),
-        stop=stop_after_attempt(6),
-        wait=wait_exponential_jitter(multiplier=0.05, max=2),
-        reraise=True,
-    )
-    def _write(self, delivery_id: int, token: str, **values: Any) -> None:
-        """Record an attempt's outcome and release the lease. Retried when the database is
-        briefly locked: after a send, losing this write would mean sending again."""
-        with self.db.session(background=True) as session:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.lease_owner == token)
-                .values(lease_owner=None, lease_until=None, **values)
-                .execution_options(synchronize_session=False)
-            )
 
     def _deliver_one(self, delivery: Delivery, token: str, report: Report) -> None:
         now = self.clock.now()
@@ -438,8 +300,3 @@ class Ledger:
                 last_error=outcome.error,
             )
             report.failed.append(delivery.key)
-
-    # -- reading -----------------------------------------------------------------
-    def get(self, key: str) -> Delivery | None:
-        with self.db.read() as session:
-            return session.scalar(select(Delivery).where(Delivery.key == key))

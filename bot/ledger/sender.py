@@ -18,8 +18,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.ledger.ledger import Outcome
 from bot.ledger.models import Delivery
+from bot.ledger.terms import Outcome
 from bot.slack import timefmt
 from bot.slack.blocks import MAX_BLOCKS
 from bot.slack.client import make_webhook_client, retry_after

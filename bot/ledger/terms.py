@@ -1,16 +1,53 @@
-"""What the ledger and the domains say to each other: a `Due` is a delivery the domain wants
-made, a `Claimed` delivery is what a send action is handed, an `Outcome` what an attempt
-came to, a `Report` what a round of sending did, and `Sent` what a domain's hook is told
-when a delivery of its kind is recorded sent."""
+"""What the ledger and the domains say to each other: a `Due` is a delivery a domain wants
+made, a `Claimed` delivery what the action that sends it is handed, an `Outcome` what an
+attempt came to, a `Report` what a round of sending did, and `Sent` what a domain's hook
+is told when a delivery of its kind is recorded sent."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Due:
+    """A delivery the domain wants made (see Ledger.enqueue)."""
+
+    key: str
+    kind: str
+    method: str
+    payload: dict[str, Any]
+    due_at: dt.datetime
+    expires_at: dt.datetime | None = None
+
+    @classmethod
+    def rendered(
+        cls,
+        key: str,
+        kind: str,
+        render: str,
+        args: dict[str, Any],
+        *,
+        due_at: dt.datetime,
+        expires_at: dt.datetime | None = None,
+        to: str | None = None,
+        edits: str | None = None,
+        thread_of: str | None = None,
+    ) -> Due:
+        """A message the renderer `render` builds from `args` at send time: posted to `to` (a
+        channel or user ID; None when the renderer names the channel), or in the thread of
+        the delivery keyed `thread_of`, or with `edits`, an edit of the message delivered
+        under that key."""
+        payload: dict[str, Any] = {"render": render, "args": args}
+        for name, value in (("channel", to), ("ts_of", edits), ("thread_ts_of", thread_of)):
+            if value is not None:
+                payload[name] = value
+        method = "chat.update" if edits else "chat.postMessage"
+        return cls(key, kind, method, payload, due_at, expires_at)
 
 
 class Claimed(Protocol):
@@ -33,6 +70,46 @@ class Claimed(Protocol):
 
     @property
     def late(self) -> bool: ...
+
+
+@dataclass
+class Outcome:
+    """What an attempt came to."""
+
+    sent: bool = False
+    channel: str | None = None
+    ts: str | None = None
+    defer: bool = False  # not ready yet (e.g. waits for a thread parent); no attempt used
+    permanent_error: str | None = None  # will never succeed: skipped, with an error line
+    skip: str | None = None  # no longer wanted (e.g. the incident was updated meanwhile)
+    error: str | None = None  # transient: retried with backoff
+    # Slack still answers 429 after the client's retries: seconds it asks us to wait. Not a
+    # failure of the delivery: no attempt is used, and it is tried again after that wait.
+    rate_limited: float | None = None
+
+
+@dataclass
+class Report:
+    """What a round of sending did: the keys of the deliveries, by what became of them."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    rate_limited: list[str] = field(default_factory=list)
+    retry_at: dt.datetime | None = None  # the earliest rate-limited delivery comes free
+
+    def add(self, other: Report) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.deferred += other.deferred
+        self.rate_limited += other.rate_limited
+        self.retry_at = earliest(self.retry_at, other.retry_at)
+
+
+def earliest(*moments: dt.datetime | None) -> dt.datetime | None:
+    return min((m for m in moments if m is not None), default=None)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from bot.config import OrgConfig, Team
 from bot.ledger import Due
 from bot.loop.weeks import LoopWeek
 
+DIGEST = "loop_digest"  # the kind of a week's digest delivery (its continuations are another)
+
 
 def digest_key(week: str) -> str:
     return f"loop:{week}:digest"
@@ -65,7 +67,7 @@ def digest(
     due_at = at or week.digest_at
     main = Due.rendered(
         digest_key(week.id),
-        "loop_digest",
+        DIGEST,
         "loop.digest",
         {"week": week.id, "part": 0},
         to=config.channels.loop,

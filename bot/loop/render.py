@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import OrgConfig, Team
-from bot.ledger.models import PENDING, SENT
 from bot.loop.models import STATUS_LABELS, LoopAsk, LoopUpdate
 from bot.loop.service import MAX_TEXT, WeekState
 from bot.loop.weeks import LoopWeek, shift
@@ -235,15 +234,15 @@ def week_state_line(state: WeekState, now: dt.datetime, when: When) -> str:
     prompt; never a due time in the past."""
     week = state.week
     next_prompt = f"Next: the {shift(week.id, 1)} prompts, {when(week.ends_at)}."
-    if state.digest == SENT:
+    if state.posted:
         return f"The digest of {week.id} is posted. {next_prompt}"
-    if state.closed:
+    if state.going_out:
         return f"The digest of {week.id} is going out now."
     if not state.channel:
         return "No digest is posted: no loop channel is configured (`channels.loop`)."
     if now < week.digest_at:
         return f"The digest is due {when(week.digest_at)}."
-    if state.digest == PENDING:
+    if state.owed:
         return (
             f"The digest, due {when(week.digest_at)}, has not gone out yet: it is sent as soon "
             "as Slack takes it."

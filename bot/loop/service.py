@@ -16,10 +16,18 @@ from bot.config import OrgConfig, Team
 from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
-from bot.ledger import Ledger
-from bot.ledger.models import SENT, Delivery
+from bot.ledger import Ledger, Sent
 from bot.loop import deliveries as out
-from bot.loop.models import DONE, OPEN, REPLACED, STATUSES, WITHDRAWN, LoopAsk, LoopUpdate
+from bot.loop.models import (
+    DONE,
+    OPEN,
+    REPLACED,
+    STATUSES,
+    WITHDRAWN,
+    ClosedWeek,
+    LoopAsk,
+    LoopUpdate,
+)
 from bot.loop.weeks import LoopWeek, current_week, loop_week, parse_week
 from bot.slack.escaping import code
 
@@ -33,14 +41,21 @@ class LoopError(Refusal):
 @dataclass(frozen=True)
 class WeekState:
     """Where a week stands: whether its prompts were owed at all (a bot first started after
-    the week's digest time sends none), and its digest delivery's status (None when it was
-    never owed: the bot was not running at the digest time)."""
+    the week's digest time sends none), and where its digest is: posted (the week is
+    closed), going out right now, or still owed. None of the three when it was never owed
+    (the bot was not running at the digest time) or could not be posted."""
 
     week: LoopWeek
     prompted: bool
-    digest: str | None
-    closed: bool
+    posted: bool
+    going_out: bool
+    owed: bool
     channel: bool  # a loop channel is configured: without one no digest is posted
+
+    @property
+    def closed(self) -> bool:
+        """No update is taken for the week any more."""
+        return self.posted or self.going_out
 
 
 @dataclass(frozen=True)
@@ -50,21 +65,26 @@ class Need:
 
 
 def is_closed(session: Session, week: str, *, now: dt.datetime, hold: bool = False) -> bool:
-    """Closed once the digest is sent, and while it is being sent at `now` (its delivery
-    leased): an update saved then would miss it. With `hold`, the digest's row is kept FOR
-    SHARE until the caller's transaction ends, so that no scheduler claims it (claims skip
-    locked rows) before an update being saved is committed and the digest can include it
-    (PostgreSQL; on SQLite writers take turns anyway)."""
-    query = select(Delivery.status, Delivery.lease_until).where(
-        Delivery.key == out.digest_key(week)
-    )
-    if hold:
-        query = query.with_for_update(read=True)
-    row = session.execute(query).first()
-    if row is None:
-        return False
-    status, lease_until = row
-    return status == SENT or (lease_until is not None and lease_until > now)
+    """Closed once the digest is posted (the week is recorded closed: `close_week`), and
+    while it is being sent at `now` (its delivery claimed): an update saved then would miss
+    it. With `hold`, the digest's delivery is kept from being claimed until the caller's
+    transaction ends, so that an update being saved is committed before the digest is
+    rendered and the digest includes it (Ledger.is_being_sent)."""
+    # The ledger first: a digest recorded sent after this read is found closed below.
+    going_out = Ledger.is_being_sent(session, out.digest_key(week), now, hold=hold)
+    return going_out or is_posted(session, week)
+
+
+def is_posted(session: Session, week: str) -> bool:
+    """The week's digest is posted: the week is closed for good."""
+    return session.get(ClosedWeek, week) is not None
+
+
+def close_week(session: Session, digest: Sent) -> None:
+    """The week's digest is recorded sent: the week is closed, in that same transaction (the
+    ledger calls this for each `loop_digest` delivery it records sent)."""
+    week = digest.args["week"]
+    insert_if_absent(session, ClosedWeek.__table__, {"week": week, "closed_at": digest.at})
 
 
 def latest_updates(session: Session, week: str) -> dict[str, LoopUpdate]:
@@ -132,18 +152,15 @@ class LoopService:
             return is_closed(session, week, now=self.clock.now())
 
     def week_state(self, week: LoopWeek) -> WeekState:
+        digest = out.digest_key(week.id)
         with self.db.read() as session:
-            prompted = session.scalar(
-                select(Delivery.id)
-                .where(Delivery.key.startswith(out.prompt_key(week.id, ""), autoescape=True))
-                .limit(1)
-            )
-            digest = session.scalar(
-                select(Delivery.status).where(Delivery.key == out.digest_key(week.id))
-            )
-            closed = is_closed(session, week.id, now=self.clock.now())
+            prompted = Ledger.any_enqueued(session, out.prompt_key(week.id, ""))
+            # The ledger first: a digest recorded sent after these reads is found posted.
+            owed = Ledger.is_owed(session, digest)
+            going_out = Ledger.is_being_sent(session, digest, self.clock.now())
+            posted = is_posted(session, week.id)
         channel = bool(self.config.channels.loop)
-        return WeekState(week, prompted is not None, digest, closed, channel)
+        return WeekState(week, prompted, posted, going_out, owed, channel)
 
     def unanswered(self, week: str) -> list[Team]:
         answered = self.answered(week)
@@ -216,8 +233,8 @@ class LoopService:
             assert row is not None
             self._sync_asks(session, row, user)
             dues = [out.saved(week, team, user, row.id, now)]
-            prompted = select(Delivery.id).where(Delivery.key == out.prompt_key(week, team.id))
-            if session.scalar(prompted):  # the prompt DM was sent, or is owed: show the answer
+            # The prompt DM was owed (it is sent, or will be): show the answer in it.
+            if Ledger.was_enqueued(session, out.prompt_key(week, team.id)):
                 dues.append(out.prompt_answered(self.week(week), team, row.id, now))
             for due in dues:
                 Ledger.enqueue(session, due, now)

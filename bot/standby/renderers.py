@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from bot.ledger.models import SKIPPED, Delivery
+from bot.ledger import Ledger
 from bot.ledger.sender import Renderer, SkipDelivery
 from bot.slack import timefmt
 from bot.standby import deliveries as out
@@ -30,10 +28,8 @@ def standby_renderers(service: StandbyService) -> dict[str, Renderer]:
 
     def require_post(key: str) -> None:
         with service.db.read() as session:
-            status = session.scalar(
-                select(Delivery.status).where(Delivery.key == out.post_key(key))
-            )
-        if status is None or status == SKIPPED:
+            posted = Ledger.sent_or_owed(session, out.post_key(key))
+        if not posted:
             raise SkipDelivery(f"the post of {key} was never sent: nothing to edit")
 
     def post(roster_id: str, key: str, edit: str | None = None) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from bot.db.engine import Database
 from bot.db.upsert import insert_if_absent
 from bot.errors import Refusal
 from bot.ledger import Ledger
-from bot.ledger.models import SENT, Delivery
 from bot.slack import timefmt
 from bot.slack.escaping import code
 from bot.standby import deliveries as out
@@ -304,11 +303,7 @@ class StandbyService:
         """Edit the roster posts of windows already announced, so they show the change."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         occurrences = list(dict.fromkeys(s.key for s in changed))
-        posted = session.scalars(
-            select(Delivery.key).where(
-                Delivery.key.in_([out.post_key(k) for k in occurrences]), Delivery.status == SENT
-            )
-        ).all()
+        posted = Ledger.which_sent(session, [out.post_key(k) for k in occurrences])
         keys = []
         for key in occurrences:
             if out.post_key(key) not in posted:
