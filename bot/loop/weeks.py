@@ -45,7 +45,9 @@ def _at(day: dt.date, moment: LoopMoment, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, moment.time, tzinfo=zone).astimezone(dt.UTC)
 
 
-def _after(prompt_day: dt.date, prompt: LoopMoment, moment: LoopMoment, zone: ZoneInfo):
+def _after(
+    prompt_day: dt.date, prompt: LoopMoment, moment: LoopMoment, zone: ZoneInfo
+) -> dt.datetime:
     """The first `moment` after the prompt (within a week)."""
     ahead = (WEEKDAYS.index(moment.day) - WEEKDAYS.index(prompt.day)) % 7
     day = prompt_day + dt.timedelta(days=ahead)
