@@ -10,9 +10,10 @@ from collections.abc import Callable
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.app import create_app
-from bot.ledger import Due, Ledger
+from bot.ledger import Claimed, Due, Ledger, Outcome, Sent
 from bot.ledger.models import Delivery
 from tests.conftest import ALICE, BOB, GENERAL, INCIDENTS, TEST_CLOCK, make_settings
 
@@ -361,3 +362,35 @@ def test_a_delivery_failing_after_the_clients_retries_stays_pending_and_goes_on_
     assert len(standin.calls_to("chat.postMessage")) == 5
     delivery = deliveries(bot)["test:failing"]
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 2, None)
+
+
+def test_a_when_sent_hook_runs_once_as_a_delivery_of_its_kind_is_recorded_sent(bot):
+    """A domain's hook (Ledger(when_sent=…), as the loop closes a week with its digest) runs
+    in the transaction that records a delivery of its kind sent, once: not after an attempt
+    that failed, and not for another kind."""
+    seen: list[tuple[str, dict[str, object], dt.datetime, bool]] = []
+    attempts: list[str] = []
+
+    def hook(session: Session, sent: Sent) -> None:
+        seen.append((sent.key, sent.args, sent.at, Ledger.was_sent(session, sent.key)))
+
+    def send(delivery: Claimed) -> Outcome:
+        attempts.append(delivery.key)
+        if attempts.count("test:hooked") == 1 and delivery.key == "test:hooked":
+            return Outcome(error="internal_error")
+        return Outcome(sent=True, channel=GENERAL, ts=f"{len(attempts)}.0")
+
+    ledger = Ledger(bot.db, send, clock=TEST_CLOCK, when_sent={"hooked": hook})
+    with freeze_time(T0) as clock:
+        with bot.db.session() as session:
+            args = {"week": "2026-W48", "part": 0}
+            Ledger.enqueue(session, Due.rendered("test:hooked", "hooked", "r", args, due_at=T0), T0)
+            Ledger.enqueue(session, Due("test:plain", "plain", "chat.postMessage", {}, T0), T0)
+        assert ledger.deliver_due().sent == ["test:plain"]
+        assert seen == []
+        clock.tick(dt.timedelta(minutes=1))
+        assert ledger.deliver_due().sent == ["test:hooked"]
+        assert ledger.deliver_due().sent == []
+    # The hook saw the delivery recorded sent: it runs in that transaction.
+    assert seen == [("test:hooked", args, T0 + dt.timedelta(minutes=1), True)]
+    assert ledger.where_sent("test:hooked") == (GENERAL, "3.0")
