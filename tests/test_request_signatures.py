@@ -77,3 +77,27 @@ def test_unknown_path_is_404(server):
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status == 404
+
+
+def test_a_command_that_says_payload_is_answered(slack, standin, bot):
+    """Bolt takes any form body holding the word "payload" for an interactive request; a
+    slash command that holds it, in its text or its channel's name, is answered all the same
+    (bot/web.py writes the word with one letter percent-encoded and signs the body again)."""
+    reply = slack.command("declare sev2 payload service drops webhook payloads", user=ALICE)
+    assert reply.status == 200 and "Declaring a sev2 incident" in reply.text
+    bot.wait_idle()
+    with bot.db.session() as session:
+        [incident] = session.scalars(select(Incident)).all()
+    assert incident.title == "payload service drops webhook payloads"
+
+    body = slack.requests.command_body("/incident", "list", ALICE, GENERAL)
+    body = body.replace("channel_name=standin", "channel_name=payloads")
+    reply = post(slack, body, sign(SIGNING_SECRET, body))
+    assert reply.status == 200 and "INC-1" in reply.text
+
+
+def test_a_forged_command_that_says_payload_is_refused(slack, standin, bot):
+    body = slack.requests.command_body("/incident", "declare sev1 payload forged", ALICE, GENERAL)
+    reply = post(slack, body, sign("not-the-secret", body))
+    assert reply.status == 401
+    assert incident_count(bot) == 0 and standin.calls == []
