@@ -15,22 +15,16 @@ from bot.clock import Clock
 from bot.config import OrgConfig, Roster
 from bot.db.engine import Database
 from bot.db.upsert import rows_matched
-from bot.errors import Refusal
 from bot.escalation import deliveries as out
+from bot.escalation.levels import EscalationError, next_level, roster_for
 from bot.escalation.models import ACKNOWLEDGED, ACTIVE, EXHAUSTED, STOPPED, Escalation, Page
 from bot.incidents import deliveries as incident_out
 from bot.incidents.models import Incident
 from bot.incidents.render import paged_target
 from bot.incidents.service import Actor, IncidentService
 from bot.ledger import Ledger
-from bot.slack.escaping import code
 from bot.standby.schedule import Shift, on_standby
 from bot.standby.service import StandbyService
-
-
-class EscalationError(Refusal):
-    """A refusal to show to the person who asked."""
-
 
 OFF_HOURS = (
     "Nobody is on standby now (outside the peak windows), so the page went to the first "
@@ -57,71 +51,10 @@ class EscalationService:
         self.standby = standby
         self.clock = clock
 
-    # -- who --------------------------------------------------------------------
-    def roster_for(self, incident: Incident, target: str | None) -> Roster:
-        """The roster named (or the named team's), else the incident team's, else the only one."""
-        if target:
-            team = self.config.team(target)
-            roster = self.config.roster(team.roster) if team and team.roster else None
-            roster = roster or self.config.roster(target)
-            if roster is None:
-                known = [t.id for t in self.config.teams] + [r.id for r in self.config.rosters]
-                raise EscalationError(
-                    f"There is no team or roster {code(target)}. Known: {', '.join(known)}."
-                )
-            return roster
-        team = self.config.team(incident.team_id) if incident.team_id else None
-        roster = self.config.roster(team.roster) if team and team.roster else None
-        if roster is not None:  # (a team's roster is known: the config check sees to it)
-            return roster
-        if len(self.config.rosters) == 1:
-            return self.config.rosters[0]
-        if not self.config.rosters:
-            raise EscalationError("No rosters are configured, so there is nobody to page.")
-        rosters = ", ".join(r.id for r in self.config.rosters)
-        raise EscalationError(
-            f"{incident.ref} has no team, so opsbot cannot tell whom to page: page with "
-            f"`/incident escalate {incident.ref} ROSTER`, ROSTER being one of {rosters}."
-        )
-
     def on_duty(self, roster: Roster, at: dt.datetime) -> Shift | None:
         """The roster's shift at `at`, overrides and swaps applied (None off-hours)."""
         overrides, swaps = self.standby.changes(roster)
         return on_standby(roster, self.standby.zone(roster), at, overrides, swaps)
-
-    @staticmethod
-    def targets(roster: Roster, shift: Shift | None) -> list[str | None]:
-        """Who each escalation level means during `shift`: a user id, "channel", or None."""
-        resolved: list[str | None] = []
-        for level in roster.escalation.levels:
-            if level == "primary":
-                resolved.append(shift.primary if shift else None)
-            elif level == "secondary":
-                resolved.append(shift.secondary if shift else None)
-            else:
-                resolved.append(level)  # a user id, or "channel"
-        return resolved
-
-    def _next(
-        self,
-        roster: Roster,
-        level: int,
-        loop: int,
-        shift: Shift | None,
-        declined: frozenset[str] = frozenset(),
-    ) -> tuple[int, int, str] | None:
-        """The first level after (level, loop) that reaches someone who has not said they
-        can't take it, wrapping `repeat` times."""
-        targets = self.targets(roster, shift)
-        position = loop * len(targets) + level + 1
-        last = (roster.escalation.repeat + 1) * len(targets)
-        while position < last:
-            loop_, level_ = divmod(position, len(targets))
-            target = targets[level_]
-            if target and target not in declined:
-                return level_, loop_, target
-            position += 1
-        return None
 
     # -- starting ----------------------------------------------------------------
     def start(
@@ -134,7 +67,7 @@ class EscalationService:
                 raise EscalationError(
                     f"{incident.ref} is resolved; there is nobody to page for it."
                 )
-            roster = self.roster_for(incident, target)
+            roster = roster_for(self.config, incident, target)
             running = session.scalar(
                 select(Escalation).where(
                     Escalation.incident_id == incident.id, Escalation.status == ACTIVE
@@ -145,7 +78,7 @@ class EscalationService:
                     f"{incident.ref} is already paging {roster.name}; wait for an answer."
                 )
             shift = self.on_duty(roster, now)
-            first = self._next(roster, -1, 0, shift)
+            first = next_level(roster, -1, 0, shift)
             if first is None:
                 raise EscalationError(
                     f"Nobody on {roster.name} can be reached: no level names anyone."
@@ -250,7 +183,7 @@ class EscalationService:
                     )
                 )
             ) | ({actor} if outcome == "declined" and actor else set())
-            following = self._next(roster, level, loop, self.on_duty(roster, now), declined)
+            following = next_level(roster, level, loop, self.on_duty(roster, now), declined)
             values = (
                 {"level": following[0], "loop": following[1]}
                 if following
