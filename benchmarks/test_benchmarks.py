@@ -57,6 +57,7 @@ def test_rounds_cut_the_requests_into_nearly_equal_turns():
     assert ack_latency.rounds(range(1, 3), 5) == [range(1, 2), range(2, 3)]
 
 
+@pytest.mark.slow
 def test_a_small_run_checks_the_after_ack_work_and_reports():
     lines: list[str] = []
     options = ack_latency.Options(
@@ -90,6 +91,7 @@ def test_missing_or_doubled_work_is_named():
     assert ack_targets._mismatch("channels", expected, expected) == ""
 
 
+@pytest.mark.slow
 def test_a_run_whose_after_ack_work_failed_raises(tmp_path):
     class Failing(ack_targets.OpsbotTarget):
         def forget(self) -> None:
@@ -106,6 +108,7 @@ def test_a_run_whose_after_ack_work_failed_raises(tmp_path):
         ack_latency.measure([subject], options)
 
 
+@pytest.mark.slow
 def test_a_server_that_cannot_start_is_reported_with_its_output(tmp_path):
     config = ack_latency.load_config(ack_latency.example_config_path())
     with (

@@ -10,6 +10,8 @@ import pytest
 
 from benchmarks import fanout
 
+pytestmark = pytest.mark.slow  # fan-out runs of the benchmark
+
 
 @pytest.mark.parametrize("clocks", [1, 2])
 def test_ten_prompts_under_429s_arrive_once_each(clocks):

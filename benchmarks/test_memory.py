@@ -52,6 +52,7 @@ def test_without_proc_the_section_says_it_was_not_measured(monkeypatch):
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_short_run_measures_the_baseline_and_a_ticking_serve():
     """Both processes start, answer /healthz (the serve after its first tick is recorded)
     and are measured; the serve is stopped afterwards like the rest."""

@@ -163,7 +163,8 @@ def drop_postgres_schema() -> Iterator[None]:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The PostgreSQL runs are slow: `pytest -m "not slow"` keeps the SQLite ones.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database: every test that uses one runs on a SQLite file and on PostgreSQL
     (skipped, saying why, where none is reachable)."""

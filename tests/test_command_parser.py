@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ def test_examples():
 
 @settings(max_examples=400, deadline=None)
 @given(st.text())
+@pytest.mark.slow
 def test_any_text_parses_or_says_what_is_wrong(text):
     try:
         parse(text)
@@ -38,6 +40,7 @@ def test_any_text_parses_or_says_what_is_wrong(text):
 
 @settings(max_examples=400, deadline=None)
 @given(st.text())
+@pytest.mark.slow
 def test_escaped_text_has_no_markup_left_but_mentions(text):
     escaped = escape(text)
     # what is left of markup is only person and channel mentions, without labels
@@ -68,6 +71,7 @@ def test_escaped_text_has_no_markup_left_but_mentions(text):
         max_size=8,
     ).map("".join)
 )
+@pytest.mark.slow
 def test_slack_markup_mixes_escape_to_mentions_only(text):
     escaped = escape(text)
     assert "<!" not in escaped and "<http" not in escaped
@@ -112,6 +116,7 @@ COMMAND_TEXT = st.one_of(
 
 @settings(max_examples=500, deadline=None)
 @given(COMMAND_TEXT)
+@pytest.mark.slow
 def test_any_standby_text_parses_or_says_what_is_wrong(text):
     try:
         command = parse_standby(text, TODAY)
@@ -124,6 +129,7 @@ def test_any_standby_text_parses_or_says_what_is_wrong(text):
 
 @settings(max_examples=300, deadline=None)
 @given(COMMAND_TEXT)
+@pytest.mark.slow
 def test_any_lol_text_parses_or_says_what_is_wrong(text):
     try:
         parse_lol(text)

@@ -278,6 +278,7 @@ def test_aliases_and_merge_keys_work_and_errors_point_into_them(tmp_path):
     assert lines[1].split(" ", 2)[1] == "rosters[1].escalation.levels[1]:"
 
 
+@pytest.mark.slow
 def test_config_check_through_a_real_process_never_prints_a_traceback(tmp_path):
     """The console entry point, as a user runs it, on files that were tracebacks before."""
     cases = {

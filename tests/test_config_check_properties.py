@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from bot.cli import main
 from bot.config import example_config_path
 
+pytestmark = pytest.mark.slow  # property tests
+
 EXAMPLE = example_config_path().read_text()
 EXAMPLE_LINES = EXAMPLE.splitlines(keepends=True)
 

@@ -10,6 +10,7 @@ import logging
 import signal
 import time
 
+import pytest
 from freezegun import freeze_time
 
 from bot.config import example_config_path
@@ -67,6 +68,7 @@ def test_a_broken_file_changes_nothing_and_says_where_it_is_wrong(
     assert f"<@{CAROL}>" in post.text
 
 
+@pytest.mark.slow
 def test_serve_reloads_its_file_on_sighup(tmp_path, standin):
     path = tmp_path / "opsbot.yaml"
     path.write_text(EXAMPLE)

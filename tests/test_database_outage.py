@@ -191,6 +191,7 @@ def test_while_connections_are_refused_each_request_gets_one_line_then_all_works
         assert session.get(Incident, incident.id).commander == BOB
 
 
+@pytest.mark.slow
 def test_a_database_that_never_answers_a_connect_still_gets_every_ack_within_3_seconds(
     slack, bot, standin, proxy, server
 ):
@@ -223,6 +224,7 @@ def test_a_database_that_never_answers_a_connect_still_gets_every_ack_within_3_s
     assert health(server)[0] == 200
 
 
+@pytest.mark.slow
 def test_a_database_that_stops_answering_mid_conversation_is_acknowledged_by_the_deadline(
     slack, bot, standin, proxy
 ):
@@ -345,6 +347,7 @@ def test_a_loop_reminder_due_while_the_database_is_away_is_sent_once_after_late(
         assert "Sent late" in reminder.text
 
 
+@pytest.mark.slow
 def test_a_delivery_sent_just_before_the_database_went_away_is_not_sent_again(bot, standin, proxy):
     """The database goes away between a message's send and its record: the outcome is
     kept and written first once the database is back, so the message is not sent again;

@@ -25,6 +25,8 @@ from tests.tcp_proxy import TcpProxy
 from tests.test_database_outage import postgres_url, through  # noqa: F401 - a fixture
 from tests.test_processes import environment, free_port, opsbot, wait_healthy
 
+pytestmark = pytest.mark.slow  # opsbot processes through a database outage
+
 OUTAGE_STARTS = "scheduler tick: cannot reach the database"
 OUTAGE_ENDS = "scheduler tick: the database is back after"
 

@@ -49,6 +49,7 @@ def status_of(bot) -> str:
         return session.scalars(select(Incident.status)).one()
 
 
+@pytest.mark.slow
 def test_a_file_locked_by_another_process_gets_the_line_within_3_seconds(slack, bot, data_dir):
     """Another process holds the write lock (a backup, a sqlite3 shell left in a
     transaction): the change waits on SQLite's 15 s busy timeout, and the ack goes at the

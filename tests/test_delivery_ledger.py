@@ -90,6 +90,7 @@ def test_rate_limited_call_is_retried_after_retry_after(slack, standin):
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.slow
 def test_a_passing_server_error_is_retried_by_the_client_and_sent_once(bot, standin, status):
     standin.fail_next("chat.postMessage", status=status, times=2)
     with freeze_time(T0):
@@ -118,6 +119,7 @@ def test_not_in_channel_joins_then_posts(bot, standin):
         ("user_not_found", "U0GONE001"),  # a DM to someone who left the workspace
     ],
 )
+@pytest.mark.slow
 def test_what_no_retry_can_fix_is_set_aside_with_a_log_line(bot, standin, caplog, error, channel):
     standin.error_next("chat.postMessage", error)
     with freeze_time(T0), caplog.at_level(logging.ERROR):

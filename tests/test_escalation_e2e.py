@@ -240,6 +240,7 @@ def test_resolving_stops_the_chain(slack, standin, bot, clock, declared):
         ),
     ],
 )
+@pytest.mark.slow
 def test_bad_escalations_get_a_clear_line(slack, clock, text, expected):
     slack.command("declare sev2 Nobody's team", user=CAROL)  # Carol is in no team
     assert expected in slack.command(text, user=CAROL, channel=GENERAL).text

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from bot.incidents.models import Incident
 from tests.conftest import ADMIN, ALICE, BOB, GENERAL
 
+pytestmark = pytest.mark.slow  # property tests through the running app
+
 HOSTILE = [
     "<!channel>",
     "<!everyone>",

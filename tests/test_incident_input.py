@@ -28,6 +28,7 @@ def count(bot) -> int:
         ("declare sev2 " + "x" * 151, "The title is 151 characters long; the limit is 150."),
     ],
 )
+@pytest.mark.slow
 def test_wrong_commands_answer_with_the_problem_and_the_usage(slack, standin, bot, text, expected):
     reply = slack.command(text)
     assert reply.status == 200

@@ -45,6 +45,7 @@ def last_response(standin) -> str:
         ("declare P99 latency is up", "sev3", "P99 latency is up"),  # a title, not a severity
     ],
 )
+@pytest.mark.slow
 def test_severities_in_any_case_and_p_aliases(slack, bot, clock, typed, severity, title):
     slack.command(typed, user=ALICE)
     [incident] = incidents(bot)
@@ -61,6 +62,7 @@ def test_severities_in_any_case_and_p_aliases(slack, bot, clock, typed, severity
         ("declare sev-2 Everything is down", "`sev-2` is not a severity"),
     ],
 )
+@pytest.mark.slow
 def test_what_looks_like_a_severity_but_is_none_is_refused_with_the_usage(
     slack, bot, clock, typed, line
 ):
@@ -135,6 +137,7 @@ def more_people(standin):
         ("assign INC-1 ic @nobody", "Nobody in this workspace is called `@nobody`"),
     ],
 )
+@pytest.mark.slow
 def test_roles_go_to_people(slack, standin, bot, clock, more_people, typed, line):
     slack.command("declare sev2 Checkout is slow", user=ALICE)
     reply = slack.command(typed, user=ALICE)

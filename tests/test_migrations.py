@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from bot.db.engine import make_engine
@@ -17,6 +18,7 @@ from bot.loop.models import ClosedWeek
 from bot.schema.migrate import upgrade
 
 
+@pytest.mark.slow
 def test_four_processes_starting_together_migrate_once(empty_database_url):
     """Four processes (alembic's context is one per process, as in production) run the
     migrations at the same moment."""

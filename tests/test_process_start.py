@@ -16,6 +16,8 @@ import pytest
 
 from tests.test_processes import environment, free_port, opsbot, stop, wait_healthy
 
+pytestmark = pytest.mark.slow  # starts opsbot processes
+
 OWN_LOGGERS = ("opsbot", "bot.", "schedules.", "handlers.")
 
 

@@ -21,6 +21,8 @@ from bot.config import example_config_path
 from bot.kit.slack_requests import SlackRequests
 from tests.conftest import ALICE, GENERAL, SIGNING_SECRET
 
+pytestmark = pytest.mark.slow  # starts opsbot processes
+
 
 def free_port() -> int:
     with socket.socket() as sock:

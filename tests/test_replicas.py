@@ -44,6 +44,8 @@ from tests.conftest import (
     make_standin,
 )
 
+pytestmark = pytest.mark.slow  # two servers and two clocks through a week
+
 JST = dt.timezone(dt.timedelta(hours=9))
 LOOP = "C0LOOPLOOP"
 STANDBY = "C0STANDBY1"

@@ -22,6 +22,7 @@ def transcript(monkeypatch, capsys, tmp_path) -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_scripted_week_reads_like_slack(transcript):
     lines = transcript
     assert lines[1].startswith("A new workspace, saved in ")

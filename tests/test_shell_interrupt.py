@@ -12,7 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.shell_runs import run_shell, section
+
+pytestmark = pytest.mark.slow  # an opsbot shell process
 
 ROOT = Path(__file__).resolve().parents[1]
 

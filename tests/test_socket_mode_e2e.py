@@ -77,6 +77,7 @@ def test_declare_is_acknowledged_then_gets_its_channel_and_announcement(
     assert incidents(socket_bot)[0].commander == BOB
 
 
+@pytest.mark.slow
 def test_the_declare_modal_is_opened_and_submitted(socket_slack, socket_bot, standin, config):
     assert socket_slack.command("", user=BOB).status == 200
     [opened] = standin.calls_to("views.open")
@@ -105,6 +106,7 @@ def test_the_declare_modal_is_opened_and_submitted(socket_slack, socket_bot, sta
     assert {BOB, *config.team("payments").members} <= set(channel.members)
 
 
+@pytest.mark.slow
 def test_acknowledging_a_standby_window_by_button(clock, socket_slack, socket_bot, standin):
     socket_bot.tick()
     clock.move_to(jst(7, 33))
@@ -121,6 +123,7 @@ def test_acknowledging_a_standby_window_by_button(clock, socket_slack, socket_bo
     assert acknowledged == [CAROL]
 
 
+@pytest.mark.slow
 def test_opening_the_home_tab_publishes_it(clock, socket_slack, standin):
     clock.move_to(jst(7, 40))
     reply = open_home(socket_slack, CAROL)
@@ -132,6 +135,7 @@ def test_opening_the_home_tab_publishes_it(clock, socket_slack, standin):
     assert "Tue 24 Nov 07:30–09:30 JST — Platform standby (primary)" in text
 
 
+@pytest.mark.slow
 def test_an_event_redelivered_after_a_lost_ack_publishes_once(clock, socket_slack, standin):
     standin.socket_mode.ack_timeout = 0.2  # Slack's 3 s, shortened: the retry comes sooner
     standin.socket_mode.lose_next_ack()
@@ -144,6 +148,7 @@ def test_an_event_redelivered_after_a_lost_ack_publishes_once(clock, socket_slac
     assert len(published(standin, CAROL)) == 1
 
 
+@pytest.mark.slow
 def test_after_refresh_requested_the_bot_reconnects_and_still_answers(
     socket_slack, socket_bot, standin
 ):
@@ -166,6 +171,7 @@ def test_after_refresh_requested_the_bot_reconnects_and_still_answers(
     assert not standin.acks[-1].late
 
 
+@pytest.mark.slow
 def test_opsbot_serve_with_an_app_token_works_over_socket_mode(tmp_path, standin, database_url):
     env = environment(tmp_path, standin)
     del env["SLACK_SIGNING_SECRET"]  # Socket Mode needs none

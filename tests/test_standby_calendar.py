@@ -248,6 +248,7 @@ def test_a_roster_feed_never_holds_another_rosters_shifts(bot, server, clock):
         "/calendar/" + "A" * 400 + ".ics",
     ],
 )
+@pytest.mark.slow
 def test_a_wrong_or_malformed_token_is_not_found(bot, server, clock, path):
     issue_feed(bot.db, "roster", "platform", bot.clock.now())
     status, _, body = fetch(server + path)

@@ -218,6 +218,7 @@ def test_views_in_the_askers_time_zone(slack, bot, standin, clock):
         ("frobnicate", CAROL, "`frobnicate` is not a /standby command."),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_gets_a_clear_line(slack, standin, clock, text, user, expected):
     reply = slack.command(text, user=user, command="/standby")
     answer = reply.text or standin.responses()[-1]["text"]

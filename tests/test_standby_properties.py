@@ -12,6 +12,7 @@ from itertools import pairwise
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,8 @@ from bot.standby import (
     shifts,
     start_instant,
 )
+
+pytestmark = pytest.mark.slow  # property tests
 
 ZONES = [
     ZoneInfo(name)

@@ -91,6 +91,7 @@ PROPERTY = settings(
 
 @PROPERTY
 @given(typed=TYPED)
+@pytest.mark.slow
 def test_a_title_typed_in_a_slash_command_is_shown_as_typed(slack, standin, bot, typed):
     slack.command(f"declare sev2 {START} {typed} {END}", user=ALICE)
     incident = newest_incident(bot)
@@ -103,6 +104,7 @@ def test_a_title_typed_in_a_slash_command_is_shown_as_typed(slack, standin, bot,
 
 @PROPERTY
 @given(typed=TYPED)
+@pytest.mark.slow
 def test_an_update_typed_in_a_slash_command_is_shown_as_typed(slack, standin, bot, typed):
     slack.command("declare sev2 Checkout is slow", user=ALICE)
     channel = newest_incident(bot).channel_id
@@ -114,6 +116,7 @@ def test_an_update_typed_in_a_slash_command_is_shown_as_typed(slack, standin, bo
 
 @PROPERTY
 @given(title=TYPED, description=TYPED)
+@pytest.mark.slow
 def test_the_declare_form_shows_what_was_typed(slack, standin, bot, title, description):
     slack.submit(
         "incident_declare",
@@ -132,6 +135,7 @@ def test_the_declare_form_shows_what_was_typed(slack, standin, bot, title, descr
 
 @PROPERTY
 @given(typed=TYPED)
+@pytest.mark.slow
 def test_the_loop_update_form_shows_what_was_typed(slack, standin, bot, typed):
     slack.submit(
         "loop_update",
@@ -201,6 +205,7 @@ def test_limits_count_what_was_typed_not_its_escaped_form(slack, standin, bot):
         "on <!date^1795000000^{date_short}|Nov 19> at <mailto:a@b.example|a@b.example>",
     ],
 )
+@pytest.mark.slow
 def test_markup_slack_makes_is_shown_as_its_words_and_obeyed_never(slack, standin, bot, sent):
     slack.command("declare sev2 Checkout is slow", user=ALICE)
     channel = newest_incident(bot).channel_id

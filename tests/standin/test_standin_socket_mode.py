@@ -307,6 +307,7 @@ def sdk_app(slack, replies: list[str]) -> SocketModeClient:
     return client
 
 
+@pytest.mark.slow
 def test_refresh_requested_gets_slack_sdks_client_onto_a_fresh_url(slack):
     replies: list[str] = []
     client = sdk_app(slack, replies)
