@@ -31,13 +31,19 @@ def _load(*required: str, settings: Settings | None = None) -> tuple[Settings, o
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.web import exit_on_sigterm
+
+    # First: SIGTERM and SIGINT ask for a stop from here on. Start-up stops between its steps
+    # once one is asked for; serving drains and returns (see bot.web.Shutdown).
+    shutdown = exit_on_sigterm()
+
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
     from bot.schema.migrate import upgrade
-    from bot.web import HttpServer, exit_on_sigterm
+    from bot.web import HttpServer
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch
 
@@ -45,10 +51,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     http = () if settings.socket_mode else ("SLACK_SIGNING_SECRET",)
     settings, config = _load("SLACK_BOT_TOKEN", *http, settings=settings)
     setup_logging(settings.opsbot_log_format)
-    exit_on_sigterm()
     port = args.port or settings.port or DEFAULT_PORT
     upgrade(settings.database_url)
+    if shutdown.requested():
+        log.info("opsbot stopped")
+        return 0
     bot = create_app(settings, config)  # type: ignore[arg-type]
+    if shutdown.requested():
+        bot.close()
+        log.info("opsbot stopped")
+        return 0
     reload_on_sighup(bot, settings.opsbot_config)
     watch = TickWatch(STALE_AFTER, TICK_SECONDS, now=bot.clock.monotonic)
     bot.tick_watch = None if args.no_scheduler else watch
@@ -66,9 +78,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise SettingsError(f"{named}cannot listen on port {port}: {reason}") from None
     socket_handlers: list[Any] = []
     try:
-        if scheduler:
+        if scheduler is not None and not shutdown.requested():
             scheduler.start()
-        if settings.socket_mode:
+        if settings.socket_mode and not shutdown.requested():
             from bot.slack import socket_mode
 
             try:
@@ -82,16 +94,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 raise SettingsError(
                     f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({error})"
                 ) from None
-        log.info(
-            "opsbot serving on port %d (scheduler %s)", server.port, "on" if scheduler else "off"
-        )
-        server.serve_forever()
+        if not shutdown.requested():
+            log.info(
+                "opsbot serving on port %d (scheduler %s)",
+                server.port,
+                "on" if scheduler else "off",
+            )
+        server.serve_forever()  # drains at once if a stop was asked for meanwhile
     finally:
         if socket_handlers:
             from bot.slack import socket_mode
 
             socket_mode.close(socket_handlers)
-        if scheduler:
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=True)
         bot.close()
         log.info("opsbot stopped")
@@ -99,33 +114,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
+    from bot.web import exit_on_sigterm
+
+    # First: SIGTERM and SIGINT ask for a stop from here on (see bot.web.Shutdown).
+    shutdown = exit_on_sigterm()
+
     from bot.app import create_app
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
     from bot.schema.migrate import upgrade
-    from bot.web import exit_on_sigterm
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch, start_watchdog
 
     settings, config = _load("SLACK_BOT_TOKEN")
     setup_logging(settings.opsbot_log_format)
-    exit_on_sigterm()
     bot = None
     try:
         upgrade(settings.database_url)
+        if shutdown.requested():
+            return 0
         bot = create_app(settings, config)  # type: ignore[arg-type]
+        if shutdown.requested():
+            return 0
         reload_on_sighup(bot, settings.opsbot_config)
         watch = TickWatch(args.stale_after, TICK_SECONDS, now=bot.clock.monotonic)
-        scheduler = build_scheduler(bot.tick, clock=bot.clock, blocking=True, watch=watch)
+        scheduler = build_scheduler(bot.tick, clock=bot.clock, watch=watch)
         start_watchdog(watch)
+        if shutdown.requested():
+            return 0
         log.info("opsbot clock started (exits if its tick is stuck for %g s)", args.stale_after)
+        scheduler.start()  # on a thread of its own; the first tick at once
         try:
-            scheduler.start()
+            shutdown.wait()
         finally:
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
-    except SystemExit:
-        pass
+            scheduler.shutdown(wait=True)  # after the running tick (the watchdog still watches)
     finally:
         if bot is not None:
             bot.close()

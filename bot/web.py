@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import logging
 import signal
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -185,8 +187,10 @@ class HttpServer:
 
     Stopping is a drain, not a cut, through cheroot's own graceful stop: stop accepting,
     close the idle keep-alive connections, let the workers answer every request already
-    accepted (for `DRAIN_SECONDS` at most), then close. SIGTERM reaches `serve_forever` as
-    SystemExit (see `exit_on_sigterm`); another thread stops it with `stop()`.
+    accepted (for `DRAIN_SECONDS` at most), then close. `serve_forever` drains and returns
+    once the process is asked to stop (SIGTERM, see `exit_on_sigterm` and `Shutdown`);
+    another thread stops it with `stop()`. Either way the drain runs once, and whoever
+    stops waits for it.
 
     `Forwarded` and `X-Forwarded-*` headers are dropped before the app sees them: no proxy in
     front of opsbot is trusted to set them."""
@@ -206,28 +210,44 @@ class HttpServer:
         )
         self._server.prepare_in_daemon_thread()  # binds now: a port taken fails here
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._draining: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         return int(self._server.bind_addr[1])
 
     def serve_forever(self) -> None:
+        """Serve until stopped (`stop()`, or the process asked to stop), then drain."""
         try:
-            self._server.serve()
-        except SystemExit:
-            log.info("draining requests in progress")
+            with SHUTDOWN.calling(self._drain_on_request):
+                if self._draining is None:  # not stopped before it began
+                    self._server.serve()  # returns once cheroot's `stop()` has begun
         finally:
             self._drain()
+
+    def _drain_on_request(self) -> None:
+        log.info("draining requests in progress")
+        self._begin_drain()
+
+    def _begin_drain(self) -> threading.Thread:
+        """cheroot's `stop()`, once, on a thread of its own (started at the first call)."""
+        with self._lock:
+            if self._draining is None:
+                self._draining = threading.Thread(
+                    target=self._server.stop, name="http-drain", daemon=True
+                )
+                self._draining.start()
+            return self._draining
 
     def _drain(self, timeout: float | None = None) -> None:
         """cheroot's `stop()`: it waits `DRAIN_SECONDS` for the workers, then closes their
         connections and waits for each to return from the app. That last wait is bounded
         here: a request stuck in the app does not hold the process (its worker is a daemon
         thread, see `_Cheroot.prepare_in_daemon_thread`)."""
-        stopping = threading.Thread(target=self._server.stop, name="http-drain", daemon=True)
-        stopping.start()
-        stopping.join(self.DRAIN_SECONDS + 1 if timeout is None else timeout)
-        if stopping.is_alive():
+        draining = self._begin_drain()
+        draining.join(self.DRAIN_SECONDS + 1 if timeout is None else timeout)
+        if draining.is_alive():
             log.warning("stopped waiting for requests still in progress")
 
     def start_in_thread(self) -> threading.Thread:
@@ -305,13 +325,122 @@ def without_proxy_headers(app: WsgiApp) -> WsgiApp:
     return application
 
 
-def exit_on_sigterm() -> None:
-    """SIGTERM (Heroku gives 30 s) and SIGINT end the process through SystemExit, which
-    `HttpServer.serve_forever` answers by draining: the requests in progress are answered."""
+class Shutdown:
+    """A stop asked of this process by a signal (SIGTERM, SIGINT), without raising anything
+    where the signal lands.
 
-    def handler(signum: int, _frame: Any) -> None:
-        log.info("received %s; shutting down", signal.Signals(signum).name)
-        raise SystemExit(0)
+    A signal's Python handler runs on the main thread between any two bytecodes: inside a
+    `finally`, a lock's release, a library's cleanup, a `__del__` or weakref callback the
+    garbage collector runs (where an exception is printed as "Exception ignored" and
+    dropped). So the handler raises nothing and takes no lock: it notes the signal in an
+    attribute, nothing more. (Even setting an Event there could deadlock: the main thread
+    holds the Event's lock for a few bytecodes whenever it waits on it.)
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    What follows runs on an ordinary thread: `signal.set_wakeup_fd` has the interpreter write
+    the signal's number to a socket the moment it arrives, and a thread of this class
+    (`signal-listener`) reads it and stops (`stop`): it logs the signal, sets `stopping` (an
+    Event the main thread may wait on) and calls what is registered with `calling`
+    (`HttpServer.serve_forever` registers its drain). Start-up asks `requested()` between its
+    steps, which stops at once if the handler has run and the listener has not yet: the
+    stop happens once, whichever thread comes first."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None  # the first signal received (set by the handler)
+        self.stopping = threading.Event()  # set once stopped (`stop`)
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], object]] = []
+        self._listening: frozenset[int] = frozenset()
+        self._wake: socket.socket | None = None  # the wake-up fd's socket, kept open
+
+    def requested(self) -> bool:
+        """Whether a stop has been asked for (by a signal whose handler has run); if so,
+        the stop has happened by the time this returns."""
+        if self.signal is not None and not self.stopping.is_set():
+            self.stop(self.signal)  # the listener has not had its turn yet
+        return self.stopping.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until stopped (or `timeout` seconds have passed): True once stopped."""
+        return self.stopping.wait(timeout)
+
+    def listen(self, *signals: int) -> None:
+        """Take `signals` for a stop from now on. Only on the main thread (as
+        `signal.signal`); once per process, since a process has one wake-up fd."""
+        if self._listening:
+            return
+        receive, send = socket.socketpair()
+        send.setblocking(False)  # the interpreter's signal handler never waits on it
+        self._listening = frozenset(signals)
+        threading.Thread(
+            target=self._listen, args=(receive,), name="signal-listener", daemon=True
+        ).start()
+        signal.set_wakeup_fd(send.fileno(), warn_on_full_buffer=False)
+        self._wake = send
+        for signum in signals:
+            signal.signal(signum, self._note)
+
+    def _note(self, signum: int, _frame: Any) -> None:
+        # The Python handler, on the main thread wherever it is: one attribute store, nothing
+        # that could raise, wait or take a lock. The wake-up byte is already written.
+        if self.signal is None:
+            self.signal = signum
+
+    def _listen(self, receive: socket.socket) -> None:
+        received = 0
+        while data := receive.recv(64):
+            for signum in data:  # one byte a signal with a Python handler (SIGHUP's too)
+                if signum not in self._listening:
+                    continue
+                received += 1
+                if received == 1:
+                    self.stop(signum)  # nothing new if `requested()` came first
+                else:
+                    log.info("received %s; already stopping", signal.Signals(signum).name)
+
+    def stop(self, signum: int) -> None:
+        """Stop, once: log `signum`, set `stopping`, call what is registered."""
+        with self._lock:
+            if self.stopping.is_set():
+                return
+            # logged before `stopping` is set: a main thread that sees it may end the process
+            log.info("received %s; shutting down", signal.Signals(signum).name)
+            self.stopping.set()
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            _call(callback)
+
+    @contextlib.contextmanager
+    def calling(self, callback: Callable[[], object]) -> Iterator[None]:
+        """`callback()` once stopped while in this block (at once if already stopped). It
+        runs on the thread that stops (the listener's, mostly): it must return soon."""
+        with self._lock:
+            self._callbacks.append(callback)
+            already = self.stopping.is_set()
+        try:
+            if already:
+                _call(callback)
+            yield
+        finally:
+            with self._lock:
+                self._callbacks.remove(callback)
+
+
+def _call(callback: Callable[[], object]) -> None:
+    try:
+        callback()
+    except Exception:
+        log.exception("stopping: %r failed", callback)
+
+
+# The process's own, as signals are. `exit_on_sigterm` arms it; every
+# `HttpServer.serve_forever` returns (after its drain) once it has stopped.
+SHUTDOWN = Shutdown()
+
+
+def exit_on_sigterm() -> Shutdown:
+    """SIGTERM (Heroku gives 30 s) and SIGINT ask the process to stop (`SHUTDOWN`): a
+    `HttpServer.serve_forever` drains (the requests in progress are answered) and returns;
+    start-up asks `SHUTDOWN.requested()` between its steps; `opsbot clock` waits on it. Nothing
+    is raised where the signal lands (see `Shutdown`). Call it on the main thread."""
+    SHUTDOWN.listen(signal.SIGTERM, signal.SIGINT)
+    return SHUTDOWN

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import closing
@@ -128,6 +129,73 @@ def test_clock_runs_the_tick_and_stops_on_sigterm(tmp_path, standin):
     assert "opsbot clock stopped" in log
 
 
+def test_sigterm_lets_serve_answer_the_request_in_progress(tmp_path, standin, monkeypatch):
+    """SIGTERM while a request is inside the app (Bolt's first auth.test, held by the
+    stand-in): serve stops accepting, answers that request once its Slack call returns,
+    then exits 0."""
+    held, release = threading.Event(), threading.Event()
+    answer = standin.handle_api
+
+    def holding_auth_test(method, *args):
+        if method == "auth.test" and not release.is_set():
+            held.set()
+            release.wait(10)
+        return answer(method, *args)
+
+    monkeypatch.setattr(standin, "handle_api", holding_auth_test)
+    port = free_port()
+    process = opsbot(environment(tmp_path, standin), "serve", "--port", str(port))
+    url = f"http://127.0.0.1:{port}"
+    lines: list[str] = []
+    try:
+        wait_healthy(url, process)
+
+        def read_log() -> None:
+            for line in process.stderr:
+                lines.append(line)
+
+        reader = threading.Thread(target=read_log, daemon=True)
+        reader.start()
+        slack = SlackRequests(url, SIGNING_SECRET, response_url=standin.new_response_url)
+        replies = []
+        sending = threading.Thread(
+            target=lambda: replies.append(
+                slack.command("/incident", "help", user=ALICE, channel=GENERAL)
+            )
+        )
+        sending.start()
+        assert held.wait(10), "the command did not reach auth.test"
+        process.send_signal(signal.SIGTERM)
+        for _ in range(200):  # waiting for the process to close its socket
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
+            except OSError:
+                break  # refused: no longer accepting
+            time.sleep(0.05)
+        else:
+            pytest.fail("still accepting connections after SIGTERM")
+        process.send_signal(signal.SIGTERM)  # again (impatient platforms): the drain goes on
+        for _ in range(200):  # waiting for the process to log it
+            if any("already stopping" in line for line in lines):
+                break
+            time.sleep(0.05)
+        assert process.poll() is None  # still answering the request in progress
+        release.set()
+        sending.join(10)
+        assert [reply.status for reply in replies] == [200]
+        assert process.wait(timeout=30) == 0
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(10)
+    messages = [json.loads(line)["message"] for line in lines if line.startswith("{")]
+    stopping = messages[messages.index("received SIGTERM; shutting down") :]
+    assert "draining requests in progress" in stopping and stopping[-1] == "opsbot stopped"
+    assert "received SIGTERM; already stopping" in stopping
+
+
 def test_web_reports_the_clocks_last_tick(tmp_path, standin):
     """The Procfile's pair on one database: the web (no scheduler) shows in /healthz when
     the clock last completed a tick."""
@@ -238,3 +306,115 @@ def test_json_logs_name_the_request_even_after_the_ack_and_hide_tokens(slack, st
     named = [line.get("request", "") for line in failures]
     assert failures and all(request.startswith("trigger.") for request in named), failures
     assert all("secret-token" not in line["message"] for line in lines)
+
+
+# `opsbot ARGS` with SIGNAL arriving at a chosen moment, inside a finalizer: the step
+# MODULE.NAME is wrapped so that, BEFORE or AFTER it runs, an object is dropped whose
+# `__del__` raises SIGNAL in the process itself. The handler runs there, inside `__del__`,
+# as when the signal lands while the garbage collector finalizes something; an exception
+# raised from the handler would be printed as "Exception ignored in" and dropped.
+SIGNAL_IN_A_FINALIZER = """
+import importlib, signal, sys
+
+signame, module_name, name, when, *argv = sys.argv[1:]
+*owners, name = name.split(".")
+owner = importlib.import_module(module_name)
+for part in owners:
+    owner = getattr(owner, part)
+step = getattr(owner, name)
+
+
+class Garbage:
+    def __del__(self):
+        signal.raise_signal(signal.Signals[signame])  # the handler runs here, in this finalizer
+
+
+def step_with_signal(*args, **kwargs):
+    if when == "before":
+        Garbage()
+    try:
+        return step(*args, **kwargs)
+    finally:
+        if when == "after":
+            Garbage()
+
+
+setattr(owner, name, step_with_signal)
+from bot.cli import main
+
+sys.exit(main(argv))
+"""
+
+STARTING = [
+    ("bot.schema.migrate", "upgrade", "before"),  # the migrations
+    ("bot.schema.migrate", "upgrade", "after"),
+    ("bot.app", "create_app", "after"),  # building the app
+]
+
+
+def _case_id(value: object) -> str:
+    if isinstance(value, bool):
+        return "running" if value else "starting"
+    if isinstance(value, str):
+        return value
+    assert isinstance(value, tuple)
+    return "-".join(value[1:]) if len(value) == 3 else " ".join(value)
+
+
+@pytest.mark.parametrize(
+    ("command", "moment", "started", "signame"),
+    [
+        *[(("clock",), moment, False, "SIGTERM") for moment in STARTING],
+        (("clock",), ("schedules.watchdog", "start_watchdog", "after"), False, "SIGTERM"),
+        (("clock",), ("bot.app", "OpsBot.tick", "before"), True, "SIGTERM"),  # the tick's thread
+        (("clock",), ("bot.app", "create_app", "before"), False, "SIGINT"),
+        *[(("serve",), moment, False, "SIGTERM") for moment in STARTING],
+        (("serve",), ("bot.web", "HttpServer", "after"), False, "SIGTERM"),  # not serving yet
+        (("serve",), ("schedules", "build_scheduler", "after"), False, "SIGTERM"),
+        (("serve", "--no-scheduler"), ("bot.web", "HttpServer", "after"), False, "SIGTERM"),
+        (
+            ("serve", "--socket-mode"),
+            ("bot.slack.socket_mode", "connect", "after"),
+            False,
+            "SIGTERM",
+        ),
+        (("serve",), ("bot.app", "create_app", "before"), False, "SIGINT"),
+    ],
+    ids=_case_id,
+)
+def test_sigterm_landing_in_a_finalizer_at_start_still_stops_the_process(
+    tmp_path, standin, command, moment, started, signame
+):
+    """SIGTERM (or SIGINT) that arrives while the process starts (or runs), inside a
+    `__del__`: the process stops all the same, at the first moment it can, with status 0
+    and no traceback."""
+    env = environment(tmp_path, standin)
+    args = list(command)
+    if "--socket-mode" in args:
+        args.remove("--socket-mode")
+        env["SLACK_APP_TOKEN"] = standin.app_token
+    if args[0] == "serve":
+        args += ["--port", str(free_port())]
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIGNAL_IN_A_FINALIZER, signame, *moment, *args],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        process.wait(timeout=10)
+        pytest.fail(f"did not stop on {signame}:\n{process.stderr.read()[-6000:]}")
+    log = process.stderr.read()
+    assert process.returncode == 0, log
+    assert "Exception ignored" not in log and "Traceback" not in log, log
+    messages = [json.loads(line)["message"] for line in log.splitlines() if line.startswith("{")]
+    assert f"received {signame}; shutting down" in messages, log
+    if args[0] == "clock":
+        assert messages[-1] == "opsbot clock stopped", log
+        assert ("opsbot clock started" in " ".join(messages)) == started, log
+    else:
+        assert messages[-1] == "opsbot stopped", log
+        assert not any(m.startswith("opsbot serving on port") for m in messages), log
