@@ -90,7 +90,6 @@ def build_scheduler(
     tick: Callable[[], None],
     *,
     clock: Clock,
-    blocking: bool = False,
     watch: TickWatch | None = None,
     outage: DatabaseOutage | None = None,
 ) -> BackgroundScheduler:
@@ -98,10 +97,10 @@ def build_scheduler(
     when each tick starts and finishes (see schedules/watchdog.py); `outage` (one is made if
     none is given) notes whether the ticks reach the database."""
     from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = scheduler_class(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler = BackgroundScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+    )
     scheduler.add_job(
         _safe_tick,
         "interval",
