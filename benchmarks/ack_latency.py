@@ -4,7 +4,7 @@ Three processes, so that nothing measured shares a GIL with what measures it:
 
 * the server under test, in a subprocess of its own: either a bare slack_bolt App whose
   `/incident` only calls `ack()` (the baseline, behind the same cheroot server as opsbot,
-  bot.web.HttpServer with 8 threads), or the product itself, `opsbot serve --no-scheduler`
+  bot.http_server.HttpServer with 8 threads), or the product itself, `opsbot serve --no-scheduler`
   through the real CLI (as the Procfile's web process runs it; it migrates its database
   at start and logs as in production);
 * the Web API stand-in (bot/kit/standin), in a process of its own, optionally behind
@@ -272,7 +272,7 @@ def markdown(results: list[Measurement], options: Options) -> str:
             f"connection), after {options.warmup} warm-up requests; time until the HTTP "
             "answer (the ack). Each server runs in a process of its own: the baseline is a "
             "bare Bolt app that only acks, behind the same cheroot server as opsbot "
-            f"(bot.web.HttpServer, {SERVER_THREADS} threads); opsbot is `opsbot serve "
+            f"(bot.http_server.HttpServer, {SERVER_THREADS} threads); opsbot is `opsbot serve "
             "--no-scheduler` started through the CLI as the Procfile starts it. Each has its "
             "own Web API stand-in in another process (behind a proxy that waits before each "
             "call, for the slow Web API); the senders run in the benchmark's process. The "

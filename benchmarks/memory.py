@@ -214,7 +214,7 @@ def _progress(m: Measurement) -> None:
 
 
 def baseline_child(port: int) -> None:
-    """The bare Bolt app, served by cheroot itself (not bot.web.HttpServer, which would
+    """The bare Bolt app, served by cheroot itself (not bot.http_server.HttpServer, which would
     import opsbot) until SIGTERM; `/healthz` answers for readiness."""
     from cheroot.wsgi import Server
 

@@ -7,7 +7,7 @@
 * `server_process`: the same for a server on $PORT, waited for until `/healthz` answers;
   `opsbot_server` (`opsbot serve --no-scheduler` through the real CLI) and `baseline_server`
   (a bare Bolt app that only acks, behind the same cheroot server as opsbot,
-  bot.web.HttpServer), as ack_latency runs them.
+  bot.http_server.HttpServer), as ack_latency runs them.
 
 Only the standard library at import time: the memory benchmark's baseline process imports
 this module, and must not carry opsbot's imports.
@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "benchmark-signing-secret"
 BOT_TOKEN = "xoxb-benchmark"
-SERVER_THREADS = 8  # the server's worker threads, as `opsbot serve` runs it (bot.web.HttpServer)
+# the server's worker threads, as `opsbot serve` runs it (bot.http_server.HttpServer)
+SERVER_THREADS = 8
 START_TIMEOUT = 60.0  # seconds for a server process to answer /healthz
 STOP_TIMEOUT = 30.0  # seconds for a process to end after SIGTERM, before it is killed
 
@@ -206,7 +207,8 @@ def bare_bolt_wsgi(api_url: str | None):  # type: ignore[no-untyped-def]
 
 def serve_baseline() -> int:
     """The baseline server process: `python -m benchmarks.servers --serve-baseline`."""
-    from bot.web import HttpServer, exit_on_sigterm
+    from bot.http_server import HttpServer
+    from bot.shutdown import exit_on_sigterm
 
     exit_on_sigterm()
     bare = bare_bolt_wsgi(os.environ["SLACK_API_URL"])

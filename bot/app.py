@@ -19,6 +19,7 @@ from bot.escalation.service import EscalationService
 from bot.executor import TrackedExecutor
 from bot.flows import Flows
 from bot.flows.incidents import IncidentFlows
+from bot.http_server import WsgiApp
 from bot.incidents.deliveries import INVITE, PROVISION
 from bot.incidents.provision import Provisioner
 from bot.incidents.renderers import incident_renderers
@@ -34,7 +35,7 @@ from bot.slack.client import BACKOFF_FACTOR, make_web_client
 from bot.slack.people import People
 from bot.standby.renderers import standby_renderers
 from bot.standby.service import StandbyService
-from bot.web import WsgiApp, make_wsgi_app
+from bot.web import make_wsgi_app
 from schedules.tick import run_tick
 
 

@@ -31,19 +31,19 @@ def _load(*required: str, settings: Settings | None = None) -> tuple[Settings, o
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.web import exit_on_sigterm
+    from bot.shutdown import exit_on_sigterm
 
     # First: SIGTERM and SIGINT ask for a stop from here on. Start-up stops between its steps
-    # once one is asked for; serving drains and returns (see bot.web.Shutdown).
+    # once one is asked for; serving drains and returns (see bot.shutdown.Shutdown).
     shutdown = exit_on_sigterm()
 
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_app
+    from bot.http_server import HttpServer
     from bot.logs import setup_logging
     from bot.reload import reload_on_sighup
     from bot.schema.migrate import upgrade
-    from bot.web import HttpServer
     from schedules import TICK_SECONDS, build_scheduler
     from schedules.watchdog import TickWatch
 
@@ -114,9 +114,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
-    from bot.web import exit_on_sigterm
+    from bot.shutdown import exit_on_sigterm
 
-    # First: SIGTERM and SIGINT ask for a stop from here on (see bot.web.Shutdown).
+    # First: SIGTERM and SIGINT ask for a stop from here on (see bot.shutdown.Shutdown).
     shutdown = exit_on_sigterm()
 
     from bot.app import create_app

@@ -14,11 +14,11 @@ import pytest
 
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig, example_config_path, load_config
+from bot.http_server import HttpServer
 from bot.kit.slack_requests import Reply, SlackRequests
 from bot.kit.standin import SlackStandIn
 from bot.schema.migrate import upgrade
 from bot.settings import Settings
-from bot.web import HttpServer
 
 SIGNING_SECRET = "test-signing-secret"
 

@@ -369,9 +369,14 @@ def _case_id(value: object) -> str:
         (("clock",), ("bot.app", "OpsBot.tick", "before"), True, "SIGTERM"),  # the tick's thread
         (("clock",), ("bot.app", "create_app", "before"), False, "SIGINT"),
         *[(("serve",), moment, False, "SIGTERM") for moment in STARTING],
-        (("serve",), ("bot.web", "HttpServer", "after"), False, "SIGTERM"),  # not serving yet
+        (
+            ("serve",),
+            ("bot.http_server", "HttpServer", "after"),
+            False,
+            "SIGTERM",
+        ),  # not serving yet
         (("serve",), ("schedules", "build_scheduler", "after"), False, "SIGTERM"),
-        (("serve", "--no-scheduler"), ("bot.web", "HttpServer", "after"), False, "SIGTERM"),
+        (("serve", "--no-scheduler"), ("bot.http_server", "HttpServer", "after"), False, "SIGTERM"),
         (
             ("serve", "--socket-mode"),
             ("bot.slack.socket_mode", "connect", "after"),

@@ -28,12 +28,12 @@ from sqlalchemy import select
 from bot.app import OpsBot, create_app
 from bot.config import OrgConfig, example_config_path, load_config
 from bot.escalation.models import Escalation
+from bot.http_server import HttpServer
 from bot.incidents.models import Incident
 from bot.kit.slack_requests import Reply, SlackRequests, sign
 from bot.kit.standin import SlackStandIn
 from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
 from bot.schema.migrate import upgrade
-from bot.web import HttpServer
 from tests.conftest import (
     ALICE,
     CAROL,

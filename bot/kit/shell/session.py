@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.app import OpsBot, create_app
 from bot.clock import SYSTEM_CLOCK
 from bot.config import OrgConfig
+from bot.http_server import HttpServer
 from bot.kit.clock import ManualClock
 from bot.kit.shell.changes import ChangeFeed
 from bot.kit.shell.errors import ShellError
@@ -40,7 +41,6 @@ from bot.kit.slack_requests import Reply, SlackRequests
 from bot.kit.standin import Message, SlackStandIn, Workspace
 from bot.schema.migrate import upgrade
 from bot.settings import Settings
-from bot.web import HttpServer
 
 __all__ = ["Shell", "ShellError"]
 
