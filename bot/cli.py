@@ -6,15 +6,18 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import SYSTEM_CLOCK
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, OrgConfig, load_config
 from bot.kit.shell import add_parser as add_shell_parser
 from bot.settings import Settings, SettingsError, config_file_setting, load_settings, port_number
 from bot.slack.manifest import SlashCommand
 from bot.slack.manifest import add_parser as add_manifest_parser
 from schedules.watchdog import STALE_AFTER, STUCK_EXIT
+
+if TYPE_CHECKING:
+    from bot.standby.service import StandbyService
 
 log = logging.getLogger("opsbot")
 DEFAULT_PORT = 3000
@@ -25,7 +28,7 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _load(*required: str, settings: Settings | None = None) -> tuple[Settings, object]:
+def _load(*required: str, settings: Settings | None = None) -> tuple[Settings, OrgConfig]:
     settings = (settings or load_settings()).require(*required)
     return settings, load_config(settings.opsbot_config)
 
@@ -56,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if shutdown.requested():
         log.info("opsbot stopped")
         return 0
-    bot = create_app(settings, config)  # type: ignore[arg-type]
+    bot = create_app(settings, config)
     if shutdown.requested():
         bot.close()
         log.info("opsbot stopped")
@@ -80,13 +83,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         if scheduler is not None and not shutdown.requested():
             scheduler.start()
-        if settings.socket_mode and not shutdown.requested():
+        app_token = settings.slack_app_token  # set: Socket Mode
+        if app_token is not None and not shutdown.requested():
             from bot.slack import socket_mode
 
             try:
                 socket_handlers = socket_mode.connect(
                     bot.bolt,
-                    settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+                    app_token.get_secret_value(),
                     bot.clock,
                 )
             except SlackApiError as exc:
@@ -133,7 +137,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
         upgrade(settings.database_url)
         if shutdown.requested():
             return 0
-        bot = create_app(settings, config)  # type: ignore[arg-type]
+        bot = create_app(settings, config)
         if shutdown.requested():
             return 0
         reload_on_sighup(bot, settings.opsbot_config)
@@ -209,18 +213,18 @@ def _days(value: str) -> int:
     return days
 
 
-def _standby(settings: Settings, config: object):  # type: ignore[no-untyped-def]
+def _standby(settings: Settings, config: OrgConfig) -> StandbyService:
     """The standby service on a migrated database: no Slack tokens needed."""
     from bot.db.engine import Database
     from bot.schema.migrate import upgrade
     from bot.standby.service import StandbyService
 
     upgrade(settings.database_url)
-    return StandbyService(Database(settings.database_url), config, SYSTEM_CLOCK)  # type: ignore[arg-type]
+    return StandbyService(Database(settings.database_url), config, SYSTEM_CLOCK)
 
 
-def _unknown_roster(name: str, config: object) -> int:
-    known = ", ".join(r.id for r in config.rosters) or "none configured"  # type: ignore[attr-defined]
+def _unknown_roster(name: str, config: OrgConfig) -> int:
+    known = ", ".join(r.id for r in config.rosters) or "none configured"
     return _fail(f"there is no roster {name!r}; rosters: {known}")
 
 
@@ -228,7 +232,7 @@ def cmd_roster_preview(args: argparse.Namespace) -> int:
     from bot.standby.preview import preview_lines
 
     settings, config = _load()
-    roster = config.roster(args.roster)  # type: ignore[attr-defined]
+    roster = config.roster(args.roster)
     if roster is None:
         return _unknown_roster(args.roster, config)
     service = _standby(settings, config)
@@ -245,7 +249,7 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
 
     settings, config = _load()
     if args.roster is not None:
-        roster = config.roster(args.roster)  # type: ignore[attr-defined]
+        roster = config.roster(args.roster)
         if roster is None:
             return _unknown_roster(args.roster, config)
         kind, subject, what = "roster", roster.id, f"{roster.name} (roster {roster.id})"
@@ -261,7 +265,7 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
         service.db.dispose()
     print(feed_url(token, settings.opsbot_public_url))
     notes = [f"Calendar feed of {what}: subscribe to this URL in a calendar app; keep it secret."]
-    if kind == "person" and not any(subject in r.members for r in config.rosters):  # type: ignore[attr-defined]
+    if kind == "person" and not any(subject in r.members for r in config.rosters):
         notes.append(f"{subject} is not a member of any roster: the feed is empty for now.")
     if replaced:
         notes.append("The feed's previous URL no longer works.")

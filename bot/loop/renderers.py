@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.config import Team
 from bot.ledger.sender import Renderer, SkipDelivery
 from bot.loop import digest as build
 from bot.loop import render, render_digest
@@ -26,7 +27,7 @@ def digest_messages(service: LoopService, week_id: str) -> list[dict[str, Any]]:
 def loop_renderers(service: LoopService) -> dict[str, Renderer]:
     config = service.config
 
-    def team_of(team_id: str):  # type: ignore[no-untyped-def]
+    def team_of(team_id: str) -> Team:
         team = config.team(team_id)
         if team is None:
             raise SkipDelivery(f"team {team_id} is no longer configured")

@@ -44,7 +44,7 @@ def standby_renderers(service: StandbyService) -> dict[str, Renderer]:
         message = render.post(roster, pieces, following, acknowledged, zone, ended=ended)
         return {"channel": roster.channel, **message}
 
-    def personal(kind: str):  # type: ignore[no-untyped-def]
+    def personal(kind: str) -> Renderer:
         def build(roster_id: str, key: str, user: str) -> dict[str, Any]:
             roster, pieces = load(roster_id, key)
             mine = [p for p in pieces if on_shift(p, user)]
