@@ -127,7 +127,9 @@ class Shell(ChangeFeed):
         self.names = populate_workspace(standin, self.config)
         self.directory = Directory(standin.workspace, self.names)
         self.render = Renderer(self.user_name, self.channel_name, self.zone, self.now)
-        general = standin.workspace.channel_named("general").id  # type: ignore[union-attr]
+        general_channel = standin.workspace.channel_named("general")
+        assert general_channel is not None, "populate_workspace makes #general"
+        general = general_channel.id
         members = [u for u in self.names if u != BOT_USER]
         self.user = (self.config.admins or members)[0]
         self.channel = general

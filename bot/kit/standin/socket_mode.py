@@ -135,7 +135,9 @@ class SocketModeServer:
         return None
 
     def _handle(self, connection: ServerConnection) -> None:
-        ticket = parse_qs(urlsplit(connection.request.path).query)["ticket"][0]  # type: ignore[union-attr]
+        request = connection.request
+        assert request is not None, "websockets hands over a connection once its handshake is read"
+        ticket = parse_qs(urlsplit(request.path).query)["ticket"][0]
         with self._changed:
             link = Link(number=len(self._links) + 1, ticket=ticket)
             self._links.append(link)
