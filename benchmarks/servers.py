@@ -208,9 +208,9 @@ def bare_bolt_wsgi(api_url: str | None):  # type: ignore[no-untyped-def]
 def serve_baseline() -> int:
     """The baseline server process: `python -m benchmarks.servers --serve-baseline`."""
     from bot.http_server import HttpServer
-    from bot.shutdown import exit_on_sigterm
+    from bot.shutdown import stop_on_signals
 
-    exit_on_sigterm()
+    stop_on_signals()
     bare = bare_bolt_wsgi(os.environ["SLACK_API_URL"])
     server = HttpServer(bare, port=int(os.environ["PORT"]), threads=SERVER_THREADS)
     server.serve_forever()

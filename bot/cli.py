@@ -34,11 +34,11 @@ def _load(*required: str, settings: Settings | None = None) -> tuple[Settings, O
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.shutdown import exit_on_sigterm
+    from bot.shutdown import stop_on_signals
 
     # First: SIGTERM and SIGINT ask for a stop from here on. Start-up stops between its steps
     # once one is asked for; serving drains and returns (see bot.shutdown.Shutdown).
-    shutdown = exit_on_sigterm()
+    shutdown = stop_on_signals()
 
     from slack_sdk.errors import SlackApiError
 
@@ -118,10 +118,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
-    from bot.shutdown import exit_on_sigterm
+    from bot.shutdown import stop_on_signals
 
     # First: SIGTERM and SIGINT ask for a stop from here on (see bot.shutdown.Shutdown).
-    shutdown = exit_on_sigterm()
+    shutdown = stop_on_signals()
 
     from bot.app import create_app
     from bot.logs import setup_logging

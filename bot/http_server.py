@@ -26,7 +26,7 @@ class HttpServer:
     Stopping is a drain, not a cut, through cheroot's own graceful stop: stop accepting,
     close the idle keep-alive connections, let the workers answer every request already
     accepted (for `DRAIN_SECONDS` at most), then close. `serve_forever` drains and returns
-    once the process is asked to stop (SIGTERM, see `exit_on_sigterm` and `Shutdown`);
+    once the process is asked to stop (SIGTERM, see `stop_on_signals` and `Shutdown`);
     another thread stops it with `stop()`. Either way the drain runs once, and whoever
     stops waits for it.
 

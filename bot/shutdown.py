@@ -120,12 +120,12 @@ def _call(callback: Callable[[], object]) -> None:
         log.exception("stopping: %r failed", callback)
 
 
-# The process's own, as signals are. `exit_on_sigterm` arms it; every
+# The process's own, as signals are. `stop_on_signals` arms it; every
 # `HttpServer.serve_forever` returns (after its drain) once it has stopped.
 SHUTDOWN = Shutdown()
 
 
-def exit_on_sigterm() -> Shutdown:
+def stop_on_signals() -> Shutdown:
     """SIGTERM (Heroku gives 30 s) and SIGINT ask the process to stop (`SHUTDOWN`): a
     `HttpServer.serve_forever` drains (the requests in progress are answered) and returns;
     start-up asks `SHUTDOWN.requested()` between its steps; `opsbot clock` waits on it. Nothing

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from bot.config import OrgConfig, example_config_path, load_config
 from bot.http_server import HttpServer
 from bot.kit.slack_requests import Reply, SlackRequests
 from bot.kit.standin import SlackStandIn
+from bot.kit.standin.faults import real_monotonic
 from bot.schema.migrate import upgrade
 from bot.settings import Settings
 
@@ -25,15 +25,16 @@ SIGNING_SECRET = "test-signing-secret"
 
 class FreezegunClock:
     """The clock the tests' apps read: the wall clock as freezegun sets it (tests move it
-    with `freeze_time`), and real monotonic seconds, which freezegun does not stop (it
-    replaces `time.monotonic`, not `time.clock_gettime`): Slack's Retry-After, a tick's
-    budget and an ack deadline take real time also while a test holds the wall clock still."""
+    with `freeze_time`), and real monotonic seconds, which freezegun does not stop (the
+    stand-in's `real_monotonic` reads past its `time.monotonic`): Slack's Retry-After, a
+    tick's budget and an ack deadline take real time also while a test holds the wall clock
+    still."""
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
     def monotonic(self) -> float:
-        return time.clock_gettime(time.CLOCK_MONOTONIC)
+        return real_monotonic()
 
 
 TEST_CLOCK = FreezegunClock()
