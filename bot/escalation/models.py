@@ -1,4 +1,6 @@
-"""An escalation chain per page request, and one row per person (or channel) paged."""
+"""An escalation chain per page request, and one row per person (or channel) paged. A chain
+pages for an incident, or for something another domain describes in `about` (an alert
+group: bot/alerts/), which then stops it (`EscalationService.stop`) when it is over."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from bot.db.types import UTCDateTime
 ACTIVE = "active"
 ACKNOWLEDGED = "acknowledged"
 EXHAUSTED = "exhausted"
-STOPPED = "stopped"  # the incident was resolved
+STOPPED = "stopped"  # the incident was resolved, or what the page was about is over
 
 
 class Escalation(Base):
@@ -21,7 +23,13 @@ class Escalation(Base):
     __table_args__ = (Index("ix_escalations_status_next", "status", "next_step_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id"), index=True, nullable=True
+    )
+    # Without an incident: what the page is about (Slack mrkdwn, escaped by whoever wrote it)
+    # and the channel where it is shown.
+    about: Mapped[str] = mapped_column(Text, default="")
+    about_channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
     roster_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     started_by: Mapped[str] = mapped_column(String(32))

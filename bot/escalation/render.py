@@ -17,6 +17,7 @@ OUTCOME = {
     "declined": "You couldn't take it; the page moved on.",
     "no_answer": "No answer in time; the page moved on.",
     "answered_by_other": "Someone else acknowledged it; you're off the hook.",
+    "resolved": ":large_green_circle: It resolved; nothing left to do.",
 }
 
 
@@ -39,6 +40,25 @@ def page(page: Page, chain: Escalation, incident: Incident) -> dict[str, Any]:
         blocks.append(bk.context(OUTCOME[page.outcome]))
     fallback = f"Paged for {incident.ref} ({incident.severity}): {escape(incident.title)}"
     return bk.message(f"{who}{fallback}", blocks)
+
+
+def page_about(page: Page, chain: Escalation) -> dict[str, Any]:
+    """A page about something that is not an incident (an alert group): `chain.about` is
+    its line, written and escaped by the domain that started the chain."""
+    where = f"\nSee <#{chain.about_channel}>." if chain.about_channel else ""
+    who = "<!here> " if page.target == "channel" else ""
+    blocks = [bk.section(f"{who}:rotating_light: You are paged for {chain.about}{where}")]
+    if page.outcome == "waiting" and chain.status in ("active", "exhausted"):
+        value = str(chain.id)
+        blocks.append(
+            bk.actions(
+                bk.button("Acknowledge", "page_ack", value, style="primary"),
+                bk.button("Can't take it", "page_decline", value),
+            )
+        )
+    elif page.outcome in OUTCOME:
+        blocks.append(bk.context(OUTCOME[page.outcome]))
+    return bk.message(f"{who}Paged for {chain.about}", blocks)
 
 
 def history_lines(

@@ -22,6 +22,8 @@ def escalation_renderers(db: Database) -> dict[str, Renderer]:
             chain = session.get(Escalation, row.escalation_id)
             if chain is None:
                 raise SkipDelivery(f"the escalation of page {page_id} does not exist")
+            if chain.incident_id is None:
+                return render.page_about(row, chain)
             incident = session.get(Incident, chain.incident_id)
         if incident is None:
             raise SkipDelivery(f"the incident of page {page_id} is gone")
@@ -30,8 +32,8 @@ def escalation_renderers(db: Database) -> dict[str, Renderer]:
     def nobody_left(escalation_id: int) -> dict[str, Any]:
         with db.read() as session:
             chain = session.get(Escalation, escalation_id)
-            if chain is None:
-                raise SkipDelivery(f"escalation {escalation_id} does not exist")
+            if chain is None or chain.incident_id is None:
+                raise SkipDelivery(f"escalation {escalation_id} has no incident to speak of")
             incident = session.get(Incident, chain.incident_id)
             pages = list(session.scalars(select(Page).where(Page.escalation_id == chain.id)))
         if incident is None:

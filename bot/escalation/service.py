@@ -6,6 +6,7 @@ database: whichever commits first wins, the other finds the chain changed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -36,6 +37,12 @@ def _stamp(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%f")
 
 
+# What another domain does when a chain moves, inside the transaction that moves it; it
+# returns the ledger keys it owes. Registered by the composition root (bot/app.py).
+ChainHook = Callable[[Session, Escalation, dt.datetime], list[str]]
+PageHook = Callable[[Escalation, Page], None]
+
+
 class EscalationService:
     def __init__(
         self,
@@ -50,6 +57,9 @@ class EscalationService:
         self.incidents = incidents
         self.standby = standby
         self.clock = clock
+        self.when_acknowledged: list[ChainHook] = []
+        self.when_exhausted: list[ChainHook] = []
+        self.when_paged: list[PageHook] = []  # after the page's row is written (metrics)
 
     def on_duty(self, roster: Roster, at: dt.datetime) -> Shift | None:
         """The roster's shift at `at`, overrides and swaps applied (None off-hours)."""
@@ -83,28 +93,56 @@ class EscalationService:
                 raise EscalationError(
                     f"Nobody on {roster.name} can be reached: no level names anyone."
                 )
-            level, loop, who = first
-            off_hours = shift is None
-            chain = Escalation(
-                incident_id=incident.id,
-                roster_id=roster.id,
-                reason=reason,
-                started_by=actor.user_id,
-                started_at=now,
-                status=ACTIVE,
-                level=level,
-                loop=loop,
-            )
-            session.add(chain)
-            session.flush()
-            keys = self._page(session, incident, roster, chain, who, now)
-        note = f" {OFF_HOURS}" if off_hours else ""
+            chain = Escalation(incident_id=incident.id, reason=reason, started_by=actor.user_id)
+            keys = self._begin(session, chain, roster, first, now, incident)
+        note = f" {OFF_HOURS}" if shift is None else ""
+        who = first[2]
         return Change(f"Paged {paged_target(who)} on {roster.name} for {incident.ref}.{note}", keys)
+
+    def start_about(
+        self,
+        session: Session,
+        roster: Roster,
+        *,
+        about: str,
+        about_channel: str,
+        started_by: str,
+        off_hours: bool = True,
+    ) -> tuple[Escalation, list[str]] | None:
+        """Page `roster` for something that is not an incident (an alert group), in the
+        caller's transaction: `about` is the line the page shows (mrkdwn, escaped), and
+        `about_channel` where it is. Outside the roster's windows, the first level that
+        names a person is paged when `off_hours`, else nobody. None when nobody is paged."""
+        now = self.clock.now()
+        shift = self.on_duty(roster, now)
+        first = next_level(roster, -1, 0, shift)
+        if first is None or (shift is None and not off_hours):
+            return None
+        chain = Escalation(about=about, about_channel=about_channel, started_by=started_by)
+        return chain, self._begin(session, chain, roster, first, now, None)
+
+    def _begin(
+        self,
+        session: Session,
+        chain: Escalation,
+        roster: Roster,
+        first: tuple[int, int, str],
+        now: dt.datetime,
+        incident: Incident | None,
+    ) -> list[str]:
+        level, loop, who = first
+        chain.roster_id = roster.id
+        chain.started_at = now
+        chain.status = ACTIVE
+        chain.level, chain.loop = level, loop
+        session.add(chain)
+        session.flush()
+        return self._page(session, incident, roster, chain, who, now)
 
     def _page(
         self,
         session: Session,
-        incident: Incident,
+        incident: Incident | None,
         roster: Roster,
         chain: Escalation,
         who: str,
@@ -120,16 +158,20 @@ class EscalationService:
         )
         session.add(page)
         session.flush()
-        if incident.paged_at is None:
-            incident.paged_at = now
         chain.next_step_at = now + dt.timedelta(minutes=roster.escalation.ack_minutes)
-        dues = [out.page(page, self.config.channels.incidents, now)]
-        if who != "channel":
+        dues = [out.page(page, chain.about_channel or self.config.channels.incidents, now)]
+        if incident is not None and who != "channel":
             # an invitation to the incident channel rides on the page's own key
             dues.append(incident_out.invite(incident, who, f"page{page.id}", now))
         for due in dues:
             Ledger.enqueue(session, due, now)
         keys = [due.key for due in dues]
+        for hook in self.when_paged:
+            hook(chain, page)
+        if incident is None:
+            return keys
+        if incident.paged_at is None:
+            incident.paged_at = now
         text = chain.reason if chain.reason else ""
         keys += self.incidents.record(
             session,
@@ -167,15 +209,17 @@ class EscalationService:
             roster = self.config.roster(chain.roster_id) if chain else None
             if chain is None or roster is None:
                 return None
-            incident = session.get(Incident, chain.incident_id)
-            if incident is None or not incident.is_open:
-                session.execute(
-                    update(Escalation)
-                    .where(Escalation.id == chain_id, Escalation.status == ACTIVE)
-                    .values(status=STOPPED, next_step_at=None)
-                    .execution_options(synchronize_session=False)
-                )
-                return None
+            incident = None
+            if chain.incident_id is not None:
+                incident = session.get(Incident, chain.incident_id)
+                if incident is None or not incident.is_open:
+                    session.execute(
+                        update(Escalation)
+                        .where(Escalation.id == chain_id, Escalation.status == ACTIVE)
+                        .values(status=STOPPED, next_step_at=None)
+                        .execution_options(synchronize_session=False)
+                    )
+                    return None
             declined = frozenset(
                 session.scalars(
                     select(Page.target).where(
@@ -205,7 +249,7 @@ class EscalationService:
                 return None
             session.refresh(chain)
             keys = self._close_page(session, chain_id, level, loop, outcome, now)
-            if outcome == "declined" and actor:
+            if outcome == "declined" and actor and incident is not None:
                 keys += self.incidents.record(session, incident, actor, "declined", roster.name)
             if following:
                 keys += self._page(session, incident, roster, chain, following[2], now)
@@ -216,20 +260,22 @@ class EscalationService:
     def _exhausted(
         self,
         session: Session,
-        incident: Incident,
+        incident: Incident | None,
         roster: Roster,
         chain: Escalation,
         declined: frozenset[str],
         actor: str | None,
     ) -> list[str]:
         """Nobody is left to page: the incident channel hears it in its timeline, and
-        whoever escalated by DM."""
+        whoever escalated by DM; a chain about something else tells its hooks."""
+        now = self.clock.now()
+        if incident is None:
+            return [key for hook in self.when_exhausted for key in hook(session, chain, now)]
         data = {"roster": roster.id, "declined": sorted(declined)}
         keys = self.incidents.record(
             session, incident, actor or "system", "unanswered", roster.name, data
         )
         if chain.started_by.startswith(("U", "W")):
-            now = self.clock.now()
             due = out.nobody_left(chain, incident, now)
             Ledger.enqueue(session, due, now)
             keys.append(due.key)
@@ -250,9 +296,33 @@ class EscalationService:
         Ledger.enqueue(session, due, now)
         return [due.key]
 
+    # -- stopping ----------------------------------------------------------------
+    def stop(self, session: Session, chain_id: int) -> list[str]:
+        """Stop a chain whose subject is over (an alert group resolved), in the caller's
+        transaction: nobody more is paged, and the waiting page says so instead of asking."""
+        now = self.clock.now()
+        won = rows_matched(
+            session,
+            update(Escalation)
+            .where(Escalation.id == chain_id, Escalation.status.in_([ACTIVE, EXHAUSTED]))
+            .values(status=STOPPED, next_step_at=None)
+            .execution_options(synchronize_session=False),
+        )
+        if won != 1:
+            return []
+        keys = []
+        for page in session.scalars(
+            select(Page).where(Page.escalation_id == chain_id, Page.outcome == "waiting")
+        ):
+            page.outcome, page.answered_at = "resolved", now
+            due = out.page_refresh(page, _stamp(now), now)
+            Ledger.enqueue(session, due, now)
+            keys.append(due.key)
+        return keys
+
     # -- answering ---------------------------------------------------------------
     def _chain_for(
-        self, session: Session, chain_id: int, user: str
+        self, session: Session, chain_id: int, user: str, anyone: bool = False
     ) -> tuple[Escalation, list[Page]]:
         chain = session.get(Escalation, chain_id)
         if chain is None:
@@ -260,22 +330,30 @@ class EscalationService:
         pages = list(
             session.scalars(select(Page).where(Page.escalation_id == chain_id).order_by(Page.id))
         )
-        if not any(p.target == user for p in pages) and not self.config.is_admin(user):
+        paged = any(p.target == user for p in pages)
+        if not (anyone or paged or self.config.is_admin(user)):
             raise EscalationError(
                 "You were not paged for this incident, so there is nothing for you to answer."
             )
         return chain, pages
 
-    def acknowledge(self, chain_id: int, user: str) -> Change:
+    def acknowledge(self, chain_id: int, user: str, *, anyone: bool = False) -> Change:
+        """`user` takes the page: the chain stops moving. Only someone paged (or an admin)
+        may, unless `anyone` (the Acknowledge of an alert message, in the alerts channel)."""
         now = self.clock.now()
         with self.db.session() as session:
-            chain, pages = self._chain_for(session, chain_id, user)
-            incident = session.get(Incident, chain.incident_id)
-            if incident is None:
-                raise EscalationError("That page is not known.")
+            chain, pages = self._chain_for(session, chain_id, user, anyone)
+            incident = None
+            if chain.incident_id is not None:
+                incident = session.get(Incident, chain.incident_id)
+                if incident is None:
+                    raise EscalationError("That page is not known.")
+            what = incident.ref if incident else "this alert"
             if chain.status == ACKNOWLEDGED:
                 who = "You" if chain.acknowledged_by == user else f"<@{chain.acknowledged_by}>"
-                return Change(f"{who} acknowledged {incident.ref} already.", changed=False)
+                return Change(f"{who} acknowledged {what} already.", changed=False)
+            if chain.status == STOPPED and incident is None:
+                return Change("The alert resolved already; nothing to acknowledge.", False)
             won = rows_matched(
                 session,
                 update(Escalation)
@@ -289,7 +367,8 @@ class EscalationService:
                 .execution_options(synchronize_session=False),
             )
             if won != 1:
-                return Change(f"{incident.ref} is no longer paging anyone.", changed=False)
+                return Change(f"{what} is no longer paging anyone.", changed=False)
+            session.refresh(chain)
             keys = []
             for page in pages:
                 if page.outcome == "waiting" or page.target == user:
@@ -298,6 +377,10 @@ class EscalationService:
                     due = out.page_refresh(page, _stamp(now), now)
                     Ledger.enqueue(session, due, now)
                     keys.append(due.key)
+            for hook in self.when_acknowledged:
+                keys += hook(session, chain, now)
+            if incident is None:
+                return Change("Acknowledged the alert: you're on it. Thanks!", keys)
             if incident.acknowledged_at is None:
                 incident.acknowledged_at = now
             took = now - chain.started_at

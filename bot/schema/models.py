@@ -1,5 +1,14 @@
 """Every model, imported in one place so Alembic (`migrations/env.py`) sees the whole schema."""
 
+from bot.alerts.models import (
+    AlertEpisode,
+    AlertGroup,
+    AlertInbox,
+    AlertSourceToken,
+    AlertState,
+    AlertStorm,
+    Heartbeat,
+)
 from bot.catch_up import SchedulerState
 from bot.db.base import Base
 from bot.escalation.models import Escalation, Page
@@ -14,11 +23,18 @@ from bot.standby.models import (
 )
 
 __all__ = [
+    "AlertEpisode",
+    "AlertGroup",
+    "AlertInbox",
+    "AlertSourceToken",
+    "AlertState",
+    "AlertStorm",
     "Base",
     "CalendarFeed",
     "ClosedWeek",
     "Delivery",
     "Escalation",
+    "Heartbeat",
     "Incident",
     "IncidentEvent",
     "LoopAsk",
