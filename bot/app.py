@@ -29,6 +29,7 @@ from bot.ledger.sender import SlackSender
 from bot.loop.deliveries import DIGEST
 from bot.loop.renderers import loop_renderers
 from bot.loop.service import LoopService, close_week
+from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import BACKOFF_FACTOR, make_web_client
@@ -71,12 +72,19 @@ def create_app(
     provisioner = Provisioner(db, config, client)
     standby = StandbyService(db, config, clock)
     loop = LoopService(db, config, clock)
+    metrics = Metrics(
+        db,
+        clock,
+        runs_scheduler=lambda: bot.tick_watch is not None,  # opsbot serve sets it, after this
+        scheduler_tick=lambda: bot.last_tick,
+    )
     ledger = Ledger(
         db,
         lambda delivery: sender(delivery),
         clock=clock,
         owner=owner,
         when_sent={DIGEST: close_week},  # the week closes as its digest is recorded sent
+        on_outcome=metrics.delivery,
     )
     sender = SlackSender(
         client,
@@ -120,6 +128,7 @@ def create_app(
         after_ack=TrackedExecutor(max_workers=8, name="after-ack"),
         loop=loop,
         clock=clock,
+        metrics=metrics,
         bolt=bolt,
     )
     handlers.register_all(bolt, bot)

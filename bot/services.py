@@ -23,6 +23,7 @@ from bot.flows import Flows
 from bot.incidents.service import IncidentService
 from bot.ledger import Ledger
 from bot.loop.service import LoopService
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.people import People
 from bot.standby.service import StandbyService
@@ -52,6 +53,7 @@ class Services:
     after_ack: TrackedExecutor
     loop: LoopService
     clock: Clock  # what every adapter reads the time from
+    metrics: Metrics  # what /metrics reports; adapters count what they see
     last_tick: dt.datetime | None = field(default=None)
     # Set when this process runs the scheduler: /healthz then fails if its tick is stuck.
     tick_watch: TickHealth | None = field(default=None)

@@ -1,5 +1,5 @@
 """The web routes of `opsbot serve`: a small WSGI router in front of Bolt (served by
-bot/http_server.py): Slack's requests, /healthz and the calendar feeds."""
+bot/http_server.py): Slack's requests, /healthz, /metrics and the calendar feeds."""
 
 from __future__ import annotations
 
@@ -49,12 +49,18 @@ def make_wsgi_app(bolt: App, services: Services) -> WsgiApp:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
             # Slack times this answer (the ack): work after acks gives way meanwhile.
+            started = services.clock.monotonic()
+            kind = slack_request_kind(environ)
             with services.give_way.answering():
-                return slack(
+                answer = slack(
                     the_word_payload_spelled_out(environ, services.settings), start_response
                 )
+            services.metrics.request_answered(kind, services.clock.monotonic() - started)
+            return answer
         if path == "/healthz":
             return healthz(services, start_response)
+        if path == "/metrics":
+            return prometheus_metrics(services, method, start_response)
         if path.startswith("/calendar/"):
             try:
                 return calendar_feed(services, path, method, start_response)
@@ -67,6 +73,34 @@ def make_wsgi_app(bolt: App, services: Services) -> WsgiApp:
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
+
+
+def slack_request_kind(environ: dict[str, Any]) -> str:
+    """What a request to /slack/events is, for /metrics: "command" (a slash command's form
+    body), "interactive" (a form body with a `payload` field), "event" (JSON) or "other".
+    A form body is read into memory, and put back as a copy the next reader reads."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type.startswith("application/json"):
+        return "event"
+    if not content_type.startswith(FORM):
+        return "other"
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    fields = {field.partition(b"=")[0] for field in body.split(b"&")}
+    if PAYLOAD in fields:
+        return "interactive"
+    return "command" if b"command" in fields else "other"
+
+
+def prometheus_metrics(
+    services: Services, method: str, start_response: StartResponse
+) -> Iterable[bytes]:
+    """`GET /metrics`: the metrics in Prometheus' text format (bot/metrics.py)."""
+    if method != "GET":
+        return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
+    body, content_type = services.metrics.exposition()
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 # Bolt reads a form body that holds the word "payload" anywhere (a slash command typed as

@@ -6,6 +6,6 @@ nothing is lost (see `Ledger`). Its table is its own: the domains ask it what th
 know of a delivery through `Ledger`'s read API (bot/ledger/reading.py)."""
 
 from bot.ledger.ledger import Ledger
-from bot.ledger.terms import Claimed, Due, Outcome, Sent, WhenSent
+from bot.ledger.terms import Attempted, Claimed, Due, OnOutcome, Outcome, Sent, WhenSent
 
-__all__ = ["Claimed", "Due", "Ledger", "Outcome", "Sent", "WhenSent"]
+__all__ = ["Attempted", "Claimed", "Due", "Ledger", "OnOutcome", "Outcome", "Sent", "WhenSent"]

@@ -49,7 +49,7 @@ from bot.db.upsert import insert_if_absent
 from bot.ledger.leases import CLAIM_BATCH, Leases
 from bot.ledger.models import PENDING, SENT, SKIPPED, Delivery
 from bot.ledger.reading import Reads
-from bot.ledger.terms import Due, Outcome, Report, WhenSent, earliest
+from bot.ledger.terms import Attempted, Due, OnOutcome, Outcome, Report, WhenSent, earliest
 from bot.ledger.unwritten import Unwritten
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,12 @@ class Ledger(Reads):
         lease: dt.timedelta = dt.timedelta(minutes=5),
         budget: float = TICK_BUDGET,
         when_sent: Mapping[str, WhenSent] | None = None,
+        on_outcome: OnOutcome | None = None,
     ):
         """`when_sent`: by kind of delivery, what a domain writes in the transaction that
-        records one of that kind sent (the loop closes a week when its digest is sent)."""
+        records one of that kind sent (the loop closes a week when its digest is sent).
+        `on_outcome`: told the kind of each delivery attempted and what became of it
+        (`Attempted`), as it is recorded (the app counts them)."""
         self.db = db
         self._send = send
         self.clock = clock
@@ -95,6 +98,7 @@ class Ledger(Reads):
         self.budget = budget
         self.leases = Leases(db, clock, self.owner, lease, when_sent or {})
         self.unwritten = Unwritten(self.leases.record)  # kept while the database was away
+        self._on_outcome = on_outcome
 
     # -- writing -----------------------------------------------------------------
     @staticmethod
@@ -213,6 +217,16 @@ class Ledger(Reads):
         when the database cannot be reached: bot/ledger/unwritten.py)."""
         self.unwritten.record(delivery_id, token, values)
 
+    def _tell(self, delivery: Delivery, attempted: Attempted) -> None:
+        """Tell `on_outcome` what became of an attempt (before it is recorded: an outcome
+        kept in memory while the database is away happened all the same)."""
+        if self._on_outcome is None:
+            return
+        try:
+            self._on_outcome(delivery.kind, attempted)
+        except Exception:
+            log.exception("on_outcome failed for delivery %s", delivery.key)
+
     def _deliver_one(self, delivery: Delivery, token: str, report: Report) -> None:
         now = self.clock.now()
         if delivery.expires_at is not None and now > delivery.expires_at:
@@ -221,6 +235,7 @@ class Ledger(Reads):
                 delivery.key,
                 delivery.due_at.isoformat(),
             )
+            self._tell(delivery, Attempted.EXPIRED)
             self._finish(delivery.id, token, status=SKIPPED, last_error="expired")
             report.skipped.append(delivery.key)
             return
@@ -238,6 +253,7 @@ class Ledger(Reads):
     def _record(self, delivery: Delivery, token: str, outcome: Outcome, report: Report) -> None:
         now = self.clock.now()
         if outcome.sent:
+            self._tell(delivery, Attempted.SENT_LATE if delivery.late else Attempted.SENT)
             self._finish(
                 delivery.id,
                 token,
@@ -251,10 +267,12 @@ class Ledger(Reads):
             )
             report.sent.append(delivery.key)
         elif outcome.defer:
+            self._tell(delivery, Attempted.DEFERRED)
             self._finish(delivery.id, token, next_attempt_at=now + dt.timedelta(seconds=5))
             report.deferred.append(delivery.key)
         elif outcome.skip:
             log.info("delivery %s skipped: %s", delivery.key, outcome.skip)
+            self._tell(delivery, Attempted.SKIPPED)
             self._finish(delivery.id, token, status=SKIPPED, last_error=outcome.skip)
             report.skipped.append(delivery.key)
         elif outcome.rate_limited is not None:
@@ -266,6 +284,7 @@ class Ledger(Reads):
                 delivery.key,
                 wait,
             )
+            self._tell(delivery, Attempted.RATE_LIMITED)
             self._finish(
                 delivery.id,
                 token,
@@ -276,6 +295,7 @@ class Ledger(Reads):
             report.retry_at = earliest(report.retry_at, retry_at)
         elif outcome.permanent_error:
             log.error("delivery %s cannot be made: %s", delivery.key, outcome.permanent_error)
+            self._tell(delivery, Attempted.REFUSED)
             self._finish(
                 delivery.id,
                 token,
@@ -292,6 +312,7 @@ class Ledger(Reads):
                 attempts,
                 outcome.error,
             )
+            self._tell(delivery, Attempted.FAILED)
             self._finish(
                 delivery.id,
                 token,

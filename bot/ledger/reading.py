@@ -1,6 +1,7 @@
 """The ledger's read API: what the domains may ask about a delivery, by its key. Nothing
 outside bot/ledger/ reads the ledger's table; these questions are the whole of what they
-need. `Ledger` answers them (it is a `Reads`).
+need. `Ledger` answers them (it is a `Reads`), and how many deliveries are owed in all
+(`pending_count`, which /metrics reports).
 
 Each takes the caller's session, so that the answer belongs to the caller's transaction
 (as `Ledger.enqueue` writes in it); a question that depends on time takes the moment it
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.engine import Database
@@ -77,6 +78,13 @@ class Reads:
             return False
         status, lease_until = row
         return status == PENDING and lease_until is not None and lease_until > now
+
+    @staticmethod
+    def pending_count(session: Session) -> int:
+        """How many deliveries are owed: neither sent nor set aside (those being sent now,
+        and those waiting to be tried again, included)."""
+        query = select(func.count()).select_from(Delivery).where(Delivery.status == PENDING)
+        return session.scalar(query) or 0
 
     def where_sent(self, key: str) -> tuple[str | None, str | None]:
         """Where the delivery of `key` went: Slack's channel and ts of its message ((None,

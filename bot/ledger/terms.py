@@ -1,13 +1,15 @@
 """What the ledger and the domains say to each other: a `Due` is a delivery a domain wants
 made, a `Claimed` delivery what the action that sends it is handed, an `Outcome` what an
-attempt came to, a `Report` what a round of sending did, and `Sent` what a domain's hook
-is told when a delivery of its kind is recorded sent."""
+attempt came to, a `Report` what a round of sending did, `Sent` what a domain's hook is
+told when a delivery of its kind is recorded sent, and `Attempted` the name of what an
+attempt came to, as the ledger reports it (`Ledger(on_outcome=…)`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -125,3 +127,21 @@ class Sent:
 
 
 WhenSent = Callable[[Session, Sent], None]
+
+
+class Attempted(StrEnum):
+    """What became of an attempt, as the ledger reports it to `Ledger(on_outcome=…)` with
+    the delivery's kind (the app counts them in /metrics)."""
+
+    SENT = "sent"  # Slack took it
+    SENT_LATE = "sent_late"  # Slack took it, well after it was due: marked late
+    DEFERRED = "deferred"  # not ready yet (waits for a thread parent): no attempt used
+    RATE_LIMITED = "rate_limited"  # Slack still said 429: tried again after Retry-After
+    FAILED = "failed"  # a transient error: stays owed, tried again with backoff
+    SKIPPED = "skipped"  # no longer wanted (its renderer said why): set aside
+    EXPIRED = "expired"  # missed past its `expires_at`: set aside unsent
+    REFUSED = "refused"  # an error no retry fixes (channel_not_found…): set aside for good
+
+
+OnOutcome = Callable[[str, Attempted], None]
+"""Told (kind, what became of the attempt) after each attempt; quick, and never raises."""
