@@ -1,4 +1,4 @@
-"""The organisation's configuration (`opsbot.yaml`): teams, rosters, the loop.
+"""The organisation's configuration (`opsbot.yaml`): teams, rosters, the loop, alerts in.
 
 Read from YAML (`source`), validated with pydantic (`model`, with the rules across fields
 in `rules` and `across`), every problem reported at its place in the file (`load`,
@@ -15,8 +15,12 @@ from bot.config.load import (
 from bot.config.model import (
     SEVERITIES,
     WEEKDAYS,
+    AlertRoute,
+    Alerts,
+    AlertSource,
     Channels,
     Escalation,
+    GrafanaSignature,
     IncidentSettings,
     Loop,
     LoopMoment,
@@ -29,10 +33,14 @@ from bot.config.model import (
 __all__ = [
     "SEVERITIES",
     "WEEKDAYS",
+    "AlertRoute",
+    "AlertSource",
+    "Alerts",
     "Channels",
     "ConfigError",
     "ConfigProblem",
     "Escalation",
+    "GrafanaSignature",
     "IncidentSettings",
     "Loop",
     "LoopMoment",

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from bot.config import rules
+from bot.config.source import Loc
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -245,6 +247,121 @@ class Loop(_Model):
         return self
 
 
+_DURATION_PART = re.compile(r"(\d{1,9})([dhms])")
+_SECONDS_IN = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _duration(value: Any) -> dt.timedelta:
+    """`90s`, `15m`, `26h`, `2d`, or Go-style combinations such as `1h30m`."""
+    if isinstance(value, dt.timedelta):
+        seconds = value.total_seconds()
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or _DURATION_PART.sub("", text):
+            raise ValueError(f"{shown(value)} is not a duration such as 90s, 15m, 26h, 2d or 1h30m")
+        seconds = sum(int(n) * _SECONDS_IN[unit] for n, unit in _DURATION_PART.findall(text))
+    if seconds < 60:
+        raise ValueError(f"{shown(value)} is shorter than 1 minute")
+    if seconds > 30 * 86400:
+        raise ValueError(f"{shown(value)} is longer than 30 days")
+    return dt.timedelta(seconds=seconds)
+
+
+def matcher_regex(matcher: str) -> str | None:
+    """The regular expression of a route's matcher written `/regex/`; None for an exact
+    value."""
+    return matcher[1:-1] if len(matcher) >= 2 and matcher[0] == matcher[-1] == "/" else None
+
+
+def _label_matcher(value: str) -> str:
+    pattern = matcher_regex(value)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{shown(value)} is not a regular expression: {exc}") from None
+    return value
+
+
+def _http_url(value: str) -> str:
+    """Kept without a trailing /, so that `/api/v2/silences` can follow it."""
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1)
+    except ValueError:  # an IPv6 address not closed, a port that is not a number
+        usable = False
+    if not usable or any(c.isspace() for c in value):
+        raise ValueError(f"{shown(value)} is not an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _environment_variable(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        # Not echoed: it may be the secret itself, pasted here by mistake.
+        raise ValueError(
+            "is not the name of an environment variable (letters, digits, _); the secret "
+            "goes in that variable, never in this file"
+        )
+    return value
+
+
+def _header_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", value):
+        raise ValueError(f"{shown(value)} is not an HTTP header name")
+    return value
+
+
+Duration = Annotated[dt.timedelta, BeforeValidator(_duration)]
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+LabelMatch = dict[str, Annotated[str, AfterValidator(_label_matcher)]]
+
+
+class GrafanaSignature(_Model):
+    """Grafana's HMAC-SHA256 signature of each webhook body; the secret is in the
+    environment variable `secret_env`, never in this file."""
+
+    secret_env: Annotated[str, AfterValidator(_environment_variable)]
+    header: HeaderName = "X-Grafana-Alerting-Signature"
+    timestamp_header: HeaderName | None = None
+
+
+class AlertRoute(_Model):
+    match: Annotated[LabelMatch, AfterValidator(_at_least_one("label to match"))]
+    roster: str | None = None
+    page: bool = True
+    declare: Severity | None = None
+
+    @model_validator(mode="after")
+    def _across_fields(self, info: ValidationInfo) -> AlertRoute:
+        if not _judged_later(info):
+            _raise(rules.alert_route_rules(self.page, self.declare))
+        return self
+
+
+class AlertSource(_Model):
+    id: SlugId
+    kind: Literal["alertmanager", "grafana", "webhook", "heartbeat"]
+    roster: str
+    outside_windows: Literal["page", "post"] = "page"
+    alertmanager_url: Annotated[str, AfterValidator(_http_url)] | None = None
+    grafana_signature: GrafanaSignature | None = None
+    expect_every: Duration | None = None
+    routes: list[AlertRoute] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _across_fields(self, info: ValidationInfo) -> AlertSource:
+        if not _judged_later(info):
+            optional = ("alertmanager_url", "grafana_signature", "expect_every", "routes")
+            given = [key for key in optional if getattr(self, key) not in (None, [])]
+            _raise(rules.alert_source_rules(self.kind, given))
+        return self
+
+
+class Alerts(_Model):
+    channel: ChannelId | None = None  # None: channels.incidents
+    sources: list[AlertSource] = Field(default_factory=list)
+
+
 class OrgConfig(_Model):
     timezone: TimeZoneName = "UTC"
     admins: list[UserId] = Field(default_factory=list)
@@ -253,6 +370,7 @@ class OrgConfig(_Model):
     teams: list[Team] = Field(default_factory=list)
     rosters: list[Roster] = Field(default_factory=list)
     loop: Loop = Field(default_factory=Loop)
+    alerts: Alerts = Field(default_factory=Alerts)
 
     @model_validator(mode="after")
     def _across_fields(self, info: ValidationInfo) -> OrgConfig:
@@ -263,6 +381,13 @@ class OrgConfig(_Model):
                 + rules.unknown_rosters(
                     [(i, t.roster) for i, t in enumerate(self.teams) if t.roster is not None],
                     [r.id for r in self.rosters],
+                )
+                + rules.prefixed(
+                    ("alerts",),
+                    rules.ids_used_twice("sources", enumerate(s.id for s in self.alerts.sources)),
+                )
+                + rules.rosters_not_defined(
+                    self._alert_rosters_named(), [r.id for r in self.rosters]
                 )
             )
         return self
@@ -289,3 +414,20 @@ class OrgConfig(_Model):
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def alert_source(self, source_id: str) -> AlertSource | None:
+        return next((s for s in self.alerts.sources if s.id == source_id), None)
+
+    @property
+    def alerts_channel(self) -> str:
+        """Where alert groups are posted: alerts.channel, else channels.incidents."""
+        return self.alerts.channel or self.channels.incidents
+
+    def _alert_rosters_named(self) -> list[tuple[Loc, str]]:
+        named: list[tuple[Loc, str]] = []
+        for i, source in enumerate(self.alerts.sources):
+            named.append((("alerts", "sources", i, "roster"), source.roster))
+            for j, route in enumerate(source.routes):
+                if route.roster is not None:
+                    named.append((("alerts", "sources", i, "routes", j, "roster"), route.roster))
+        return named

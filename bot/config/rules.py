@@ -1,6 +1,7 @@
 """Rules across fields of `opsbot.yaml`: an id used twice, a roster named that does not
 exist, a window with no length, windows that overlap, more people per window than members,
-a loop reminder that does not fall between the prompt and the digest.
+a loop reminder that does not fall between the prompt and the digest, an alert source with
+keys its kind does not take, an alert route that declares without paging.
 
 Each rule takes the values it judges, each already valid on its own, with their positions,
 and returns findings: where (a location as pydantic gives one) and what is wrong, in words.
@@ -34,8 +35,13 @@ def as_error(findings: Sequence[Finding]) -> ValueError:
     return ValueError("; ".join(f"{where(loc)}: {message}" for loc, message in findings))
 
 
+def prefixed(prefix: Loc, findings: Iterable[Finding]) -> list[Finding]:
+    """The findings of a part of the file, located in the whole file."""
+    return [((*prefix, *loc), message) for loc, message in findings]
+
+
 def ids_used_twice(section: str, ids: Iterable[tuple[int, str]]) -> list[Finding]:
-    """`section` is "teams" or "rosters"; `ids` are (position, id)."""
+    """`section` is "teams", "rosters" or "sources" (alerts'); `ids` are (position, id)."""
     kind = section.removesuffix("s")
     first: dict[str, int] = {}
     found: list[Finding] = []
@@ -56,12 +62,68 @@ def unknown_rosters(
     team_rosters: Iterable[tuple[int, str]], roster_ids: Collection[str]
 ) -> list[Finding]:
     """`team_rosters` are (position of the team, the roster it names)."""
+    return rosters_not_defined(
+        [(("teams", index, "roster"), name) for index, name in team_rosters], roster_ids
+    )
+
+
+def rosters_not_defined(
+    named: Iterable[tuple[Loc, str]], roster_ids: Collection[str]
+) -> list[Finding]:
+    """`named` are (where a roster is named, the roster it names): a team's roster, an
+    alert source's or an alert route's."""
     known = f"the rosters are {', '.join(roster_ids)}" if roster_ids else "no roster is defined"
     return [
-        (("teams", index, "roster"), f"{name!r} is not the id of a roster; {known}")
-        for index, name in team_rosters
+        (loc, f"{name!r} is not the id of a roster; {known}")
+        for loc, name in named
         if name not in roster_ids
     ]
+
+
+# What each kind of alert source may have beyond id, kind, roster and outside_windows.
+ALERT_SOURCE_EXTRAS = {
+    "alertmanager": ("alertmanager_url", "routes"),
+    "grafana": ("grafana_signature", "routes"),
+    "webhook": ("routes",),
+    "heartbeat": ("expect_every",),
+}
+
+
+def alert_source_rules(kind: str, given: Collection[str]) -> list[Finding]:
+    """`kind` is the source's (valid) kind; `given` are the keys of the source that hold a
+    value (`routes` when it lists any route). Locations are the source's own."""
+    found: list[Finding] = []
+    if kind == "heartbeat" and "expect_every" not in given:
+        found.append(
+            (
+                ("expect_every",),
+                "required for a heartbeat source: how long may pass without a beat, such as 26h",
+            )
+        )
+    for key in ("expect_every", "alertmanager_url", "grafana_signature", "routes"):
+        if key in given and key not in ALERT_SOURCE_EXTRAS[kind]:
+            found.append(((key,), _not_for(kind, key)))
+    return found
+
+
+def _not_for(kind: str, key: str) -> str:
+    if key == "routes":
+        return "a heartbeat source has no routes: a missing beat pages the source's roster"
+    owner = next(k for k, extras in ALERT_SOURCE_EXTRAS.items() if key in extras)
+    return f"only a source of kind {owner} has {key}; this one is of kind {kind}"
+
+
+def alert_route_rules(page: bool, declare: str | None) -> list[Finding]:
+    """Locations are the route's own."""
+    if declare is not None and not page:
+        return [
+            (
+                ("declare",),
+                f"a route with page: false cannot declare an incident ({declare}); remove "
+                "one of the two",
+            )
+        ]
+    return []
 
 
 def window_rules(start: dt.time, end: dt.time) -> list[Finding]:
