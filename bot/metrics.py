@@ -76,7 +76,7 @@ class Metrics:
         )
         self._pages = Counter(
             "opsbot_pages",
-            "Pages sent to a roster's standby (one per escalation started).",
+            "Pages sent, by roster.",
             ["roster"],
             registry=self.registry,
         )
