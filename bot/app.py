@@ -5,19 +5,25 @@ routes and schedules/. Nothing happens at import time."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
+from sqlalchemy.orm import Session
 
 import handlers
+from bot.alerts.renderers import alert_renderers
+from bot.alerts.service import AlertService
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import OrgConfig, load_config
 from bot.db.engine import Database
+from bot.escalation.models import Escalation, Page
 from bot.escalation.renderers import escalation_renderers
 from bot.escalation.service import EscalationService
 from bot.executor import TrackedExecutor
 from bot.flows import Flows
+from bot.flows.alerts import AlertFlows
 from bot.flows.incidents import IncidentFlows
 from bot.http_server import WsgiApp
 from bot.incidents.deliveries import INVITE, PROVISION
@@ -94,6 +100,7 @@ def create_app(
             **standby_renderers(standby),
             **escalation_renderers(db),
             **loop_renderers(loop),
+            **alert_renderers(db, config),
         },
         actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
         zone=lambda: ZoneInfo(config.timezone),  # the fallback of the late note's date
@@ -113,6 +120,9 @@ def create_app(
     people = People(client, ZoneInfo(config.timezone), clock)
     incidents = IncidentService(db, config, clock)
     escalations = EscalationService(db, config, incidents, standby, clock)
+    count_pages(escalations, metrics)
+    alerts = AlertService(db, config, escalations, incidents, clock)
+    incident_flows = IncidentFlows(config, incidents, escalations, people)
     bot = OpsBot(
         settings=settings,
         config=config,
@@ -122,7 +132,8 @@ def create_app(
         incidents=incidents,
         standby=standby,
         escalations=escalations,
-        flows=Flows(IncidentFlows(config, incidents, escalations, people)),
+        alerts=alerts,
+        flows=Flows(incident_flows, AlertFlows(db, config, alerts, incident_flows, clock)),
         people=people,
         listeners=listeners,
         after_ack=TrackedExecutor(max_workers=8, name="after-ack"),
@@ -133,3 +144,17 @@ def create_app(
     )
     handlers.register_all(bolt, bot)
     return bot
+
+
+def count_pages(escalations: EscalationService, metrics: Metrics) -> None:
+    """Pages sent and acknowledged, and the time to acknowledge, go to /metrics."""
+
+    def paged(chain: Escalation, page: Page) -> None:
+        metrics.page_sent(chain.roster_id)
+
+    def acknowledged(session: Session, chain: Escalation, now: dt.datetime) -> list[str]:
+        metrics.page_acknowledged(chain.roster_id, (now - chain.started_at).total_seconds())
+        return []
+
+    escalations.when_paged.append(paged)
+    escalations.when_acknowledged.append(acknowledged)

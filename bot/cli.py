@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_alerts import add_parser as add_alerts_parser
 from bot.clock import SYSTEM_CLOCK
 from bot.config import ConfigError, OrgConfig, load_config
 from bot.kit.shell import add_parser as add_shell_parser
@@ -355,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the feed's URL (what every run does; the old URL stops working)",
     )
     url.set_defaults(func=cmd_calendar_url)
+    add_alerts_parser(sub, _load)
     add_manifest_parser(sub, slash_commands)
     add_shell_parser(sub)
     return parser

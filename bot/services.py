@@ -14,6 +14,7 @@ from typing import Protocol
 
 from slack_sdk import WebClient
 
+from bot.alerts.service import AlertService
 from bot.clock import Clock
 from bot.config import OrgConfig
 from bot.db.engine import Database
@@ -47,6 +48,7 @@ class Services:
     incidents: IncidentService
     standby: StandbyService
     escalations: EscalationService
+    alerts: AlertService
     flows: Flows
     people: People
     listeners: TrackedExecutor

@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.catch_up import last_tick
 from bot.db.outage import reason, unreachable
 from bot.http_server import StartResponse, WsgiApp
+from bot.web_alerts import alerts_in
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -59,6 +60,8 @@ def make_wsgi_app(bolt: App, services: Services) -> WsgiApp:
             return answer
         if path == "/healthz":
             return healthz(services, start_response)
+        if path.startswith("/alerts/"):
+            return alerts_in(services, path, environ, start_response)
         if path == "/metrics":
             return prometheus_metrics(services, method, start_response)
         if path.startswith("/calendar/"):

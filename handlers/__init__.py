@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers import (
+    alert_actions,
     app_home,
     incident_actions,
     incident_command,
@@ -29,4 +30,5 @@ def register_all(app: App, services: Services) -> None:
     standby_command.register(app, services)
     standby_command.register_actions(app, services)
     loop_command.register(app, services)
+    alert_actions.register(app, services)
     app_home.register(app, services)

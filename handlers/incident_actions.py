@@ -122,16 +122,20 @@ def register(app: App, services: Services) -> None:
         ack()
         metadata = view_metadata(view)
         actor = Actor(body["user"]["id"], metadata.get("channel"), metadata.get("response_url"))
+        fields = {
+            "title": title,
+            "severity": severity,
+            "key": f"view:{view['id']}",
+            "team_id": team,
+            "description": description,
+            "page": "page" in (field_value(view, "page") or []),
+        }
+        episode = metadata.get("alert_episode")
         try:
-            declared = services.flows.incidents.declare(
-                actor,
-                title=title,
-                severity=severity,
-                key=f"view:{view['id']}",
-                team_id=team,
-                description=description,
-                page="page" in (field_value(view, "page") or []),
-            )
+            if isinstance(episode, int):  # declared from an alert's message: linked to it
+                declared = services.flows.alerts.declare_from_alert(episode, actor, **fields)
+            else:
+                declared = services.flows.incidents.declare(actor, **fields)
         except Refusal as exc:
             client.chat_postMessage(channel=actor.user_id, text=f":warning: {exc}")
             return

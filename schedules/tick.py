@@ -24,6 +24,9 @@ def run_tick(services: Services) -> None:
         enqueue_standby(services.standby)
         enqueue_loop(services.loop)
         services.escalations.step_due()
+        # notifications stored but not acted on (a crash after the 2xx), missing heartbeats
+        services.flows.alerts.act_on_pending()
+        services.flows.alerts.heartbeats_due()
         report = services.ledger.deliver_due()
         if report.sent or report.failed or report.skipped or report.rate_limited:
             log.info(

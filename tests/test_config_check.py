@@ -77,7 +77,7 @@ def test_every_error_is_reported_in_one_run_at_its_place_in_words(tmp_path):
     assert code == 1
     assert lines == [
         f"{path}:2:1 timezon: is not a key opsbot knows here; did you mean 'timezone'? The "
-        "keys here are timezone, admins, channels, incidents, teams, rosters, loop",
+        "keys here are timezone, admins, channels, incidents, teams, rosters, loop, alerts",
         f"{path}:10:9 teams[1].id: team id 'payments' is already the id of teams[0]",
         f"{path}:13:13 teams[1].roster: 'plattform' is not the id of a roster; the rosters are "
         "platform",

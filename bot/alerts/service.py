@@ -22,6 +22,7 @@ from bot.alerts.models import (
     AlertEpisode,
     AlertGroup,
     AlertInbox,
+    AlertState,
     AlertStorm,
 )
 from bot.alerts.render import page_about, storm_about
@@ -112,7 +113,9 @@ class AlertService:
     ) -> Processed:
         source = self.config.alert_source(source_id)
         if source is None:
-            log.warning("alerts: source %s is no longer configured; notification dropped", source_id)
+            log.warning(
+                "alerts: source %s is no longer configured; notification dropped", source_id
+            )
             return Processed()
         group = self._group(session, source_id, note.group_key)
         if inbox_id < group.last_inbox_id:
@@ -397,9 +400,25 @@ class AlertService:
             due = out.refresh(episode, now)
             Ledger.enqueue(session, due, now)
             text = f"{episode.name} ({episode.source_id}): the incident was declared from it"
-            return [due.key] + self.incidents.record(
-                session, incident, f"alerts:{episode.source_id}", "alert", text
-            )
+            actor = f"alerts:{episode.source_id}"
+            return [due.key, *self.incidents.record(session, incident, actor, "alert", text)]
+
+    def silenced(self, episode_id: int, user: str, hours: int, silence_id: str) -> list[str]:
+        """Say in the episode's thread who silenced it, for how long, and the silence's id."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            episode = session.get(AlertEpisode, episode_id)
+            if episode is None:
+                return []
+            lines = {"silenced_by": user, "hours": hours, "silence_id": silence_id}
+            due = out.note(episode, f"silence:{silence_id}", lines, now)
+            Ledger.enqueue(session, due, now)
+            return [due.key]
+
+    def alerts_of(self, episode_id: int) -> list[AlertState]:
+        with self.db.read() as session:
+            episode = session.get(AlertEpisode, episode_id)
+            return episodes.states(session, episode) if episode else []
 
     def episode(self, episode_id: int) -> AlertEpisode | None:
         with self.db.read() as session:

@@ -9,6 +9,7 @@ import datetime as dt
 from bot.config import OrgConfig
 from bot.incidents.models import Incident, IncidentEvent
 from bot.ledger import Due
+from bot.slack.escaping import PERSON
 
 PROVISION = "incident.provision"
 INVITE = "incident.invite"
@@ -52,6 +53,7 @@ def declared(
             due_at=now,
         )
     )
+    replies = [reply] if response_url or PERSON.fullmatch(incident.declared_by) else []
     return [
         Due(_key(incident, "provision"), "incident_provision", PROVISION, args, now),
         Due.rendered(
@@ -64,7 +66,7 @@ def declared(
         ),
         # the card renders its channel once the channel exists
         Due.rendered(card_key(incident.id), "incident_card", "incident.card", args, due_at=now),
-        reply,
+        *replies,
     ]
 
 

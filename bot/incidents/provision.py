@@ -15,7 +15,7 @@ from bot.db.engine import Database
 from bot.incidents.models import Incident
 from bot.ledger import Claimed, Outcome
 from bot.slack import blocks as bk
-from bot.slack.escaping import flat, without_mentions
+from bot.slack.escaping import PERSON, flat, without_mentions
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,8 @@ class Provisioner:
         team = self.config.team(incident.team_id) if incident.team_id else None
         if team:
             people += team.members
-        return list(dict.fromkeys(p for p in people if p))
+        # only people are invited (not `alerts:…`, the declarer of an alert's incident)
+        return list(dict.fromkeys(p for p in people if p and PERSON.fullmatch(p)))
 
     def _create(self, incident: Incident) -> Incident:
         prefix = self.config.incidents.channel_prefix

@@ -142,6 +142,8 @@ def event_line(event: IncidentEvent, incident: Incident) -> str:
                     f":warning: Nobody else on {text} can be reached ({who} can't take it). {again}"
                 )
             return f":warning: Nobody on {text} answered the page. {again}"
+        case "alert":
+            return f":rotating_light: Alert: {text}"
         case "resolved":
             summary = f": {text}" if text else ""
             took = duration(incident.time_to_resolve)
@@ -255,18 +257,32 @@ def timeline_reply(incident: Incident, config: OrgConfig) -> dict[str, Any]:
     return bk.message(text, _within_a_message(chunks, "the postmortem draft has it all"))
 
 
-def declare_modal(config: OrgConfig, private_metadata: str, title: str = "") -> dict[str, Any]:
+def declare_modal(
+    config: OrgConfig,
+    private_metadata: str,
+    title: str = "",
+    *,
+    severity: str = "sev3",
+    description: str = "",
+) -> dict[str, Any]:
+    """The declare modal, filled with what is known (an alert's name and summaries)."""
     teams = [(t.name, t.id) for t in config.teams]
     blocks = [
         bk.plain_input(
             "title", "Title", initial=title or None, max_length=150, placeholder="Checkout is slow"
         ),
-        bk.select_input("severity", "Severity", [(s, s) for s in SEVERITIES], initial="sev3"),
+        bk.select_input("severity", "Severity", [(s, s) for s in SEVERITIES], initial=severity),
     ]
     if teams:
         blocks.append(bk.select_input("team", "Team", teams, optional=True))
     blocks.append(
-        bk.plain_input("description", "What is happening?", multiline=True, optional=True)
+        bk.plain_input(
+            "description",
+            "What is happening?",
+            multiline=True,
+            optional=True,
+            initial=description or None,
+        )
     )
     if config.rosters:
         page = {

@@ -114,5 +114,15 @@ def code(text: str) -> str:
     return "`" + _escape_plain(text).replace("`", MODIFIER_GRAVE) + "`"
 
 
+PERSON = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
 def mention(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "_nobody_"
+    """A person as a mention; an actor that is not a person (`alerts:prometheus`, when
+    monitoring declared) as words."""
+    if not user_id:
+        return "_nobody_"
+    if PERSON.fullmatch(user_id):
+        return f"<@{user_id}>"
+    kind, _, name = user_id.partition(":")
+    return f"_{_escape_plain(kind)} ({_escape_plain(name)})_" if name else _escape_plain(kind)

@@ -1,0 +1,226 @@
+"""Alerts in, end to end: notifications POSTed to the running app as monitoring sends them,
+what reaches Slack (the stand-in), and what the database holds. The example roster
+`platform` has Carol on standby on Tue 2026-11-24 07:30–09:30 JST."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from bot.alerts.models import AlertEpisode, AlertInbox
+from bot.app import create_app
+from bot.escalation.models import Escalation
+from bot.incidents.models import Incident
+from tests.alerts_harness import ALERTS, am_alert, am_body, post, url_of, with_alerts
+from tests.conftest import BOB, CAROL, TEST_CLOCK, make_settings
+
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def jst(hour: int, minute: int = 0, day: int = 24) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=JST)
+
+
+@pytest.fixture
+def config(config):
+    return with_alerts(config)
+
+
+@pytest.fixture
+def standin(standin):
+    standin.add_channel("alerts", ALERTS)
+    return standin
+
+
+@pytest.fixture
+def clock():
+    with freeze_time(jst(7, 40)) as frozen:
+        yield frozen
+
+
+@pytest.fixture
+def prometheus(bot, server):
+    return url_of(bot, server, "prometheus")
+
+
+def send(bot, url, body):
+    status, answer = post(url, body)
+    assert bot.wait_idle(30)
+    return status, answer
+
+
+def top_level(standin):
+    return [m for m in standin.messages(ALERTS) if m.thread_ts is None]
+
+
+def thread(standin, parent):
+    return [m for m in standin.messages(ALERTS) if m.thread_ts == parent.ts]
+
+
+def pages_to(standin, user):
+    return [m for m in standin.messages(user) if "You are paged" in m.visible_text]
+
+
+def test_a_group_posts_once_and_pages_once_then_updates_in_place(bot, standin, prometheus, clock):
+    first = am_body("HighLatency", [am_alert("HighLatency", instance="a")])
+    assert send(bot, prometheus, first) == (200, {"ok": True})
+    [message] = top_level(standin)
+    assert "Firing" in message.visible_text and "HighLatency" in message.visible_text
+    assert "1 firing, 0 resolved" in message.visible_text
+    [page] = pages_to(standin, CAROL)
+    assert "HighLatency" in page.visible_text
+
+    # the same notification again (a retry, the other Alertmanager of a pair): nothing new
+    updates = len(standin.calls_to("chat.update"))
+    assert send(bot, prometheus, first)[0] == 200
+    assert len(top_level(standin)) == 1 and len(pages_to(standin, CAROL)) == 1
+    assert len(standin.calls_to("chat.update")) == updates
+
+    # a second alert joins: the message is edited, the thread says so, nobody is paged again
+    both = am_body(
+        "HighLatency",
+        [am_alert("HighLatency", instance="a"), am_alert("HighLatency", instance="b")],
+    )
+    send(bot, prometheus, both)
+    [message] = top_level(standin)
+    assert "2 firing, 0 resolved" in message.visible_text
+    assert [m.text for m in thread(standin, message)] == [":red_circle: Firing: HighLatency on b"]
+    assert len(pages_to(standin, CAROL)) == 1
+
+
+def test_the_group_resolving_stops_the_page_and_a_new_firing_pages_again(
+    bot, standin, prometheus, clock
+):
+    send(bot, prometheus, am_body("DiskFull", [am_alert("DiskFull")]))
+    send(bot, prometheus, am_body("DiskFull", [am_alert("DiskFull", "resolved")]))
+    [message] = top_level(standin)
+    assert "Resolved" in message.visible_text and "0 firing, 1 resolved" in message.visible_text
+    assert not any(b["type"] == "actions" for b in message.blocks)
+    assert "The group resolved" in thread(standin, message)[-1].visible_text
+    [page] = pages_to(standin, CAROL)
+    assert "It resolved; nothing left to do." in page.visible_text
+    assert not any(b["type"] == "actions" for b in page.blocks)
+    with bot.db.read() as session:
+        assert session.scalars(select(Escalation.status)).all() == ["stopped"]
+    # a step of the clock pages nobody more
+    clock.move_to(jst(7, 50))
+    bot.tick()
+    assert len(pages_to(standin, CAROL)) == 1
+
+    send(bot, prometheus, am_body("DiskFull", [am_alert("DiskFull")]))
+    assert len(top_level(standin)) == 2
+    assert len(pages_to(standin, CAROL)) == 2
+
+
+def test_a_resolved_notification_for_a_group_never_seen_changes_nothing(
+    bot, standin, prometheus, clock
+):
+    assert send(bot, prometheus, am_body("Ghost", [am_alert("Ghost", "resolved")]))[0] == 200
+    assert top_level(standin) == [] and pages_to(standin, CAROL) == []
+
+
+def test_what_monitoring_posts_is_answered_as_a_sender_expects(bot, standin, server, clock):
+    url = url_of(bot, server, "prometheus")
+    assert post(server + "/alerts/not-a-token-at-all-1234567", {})[0] == 404
+    status, answer = post(url, b"{not json")
+    assert status == 400 and answer["error"].startswith("not JSON")
+    status, answer = post(url, {"version": "4"})
+    assert status == 400 and "\n" not in answer["error"]
+    assert post(url, b"x" * (1024 * 1024 + 1))[0] == 413
+    # asking for the URL again: the old one stops working
+    newer = url_of(bot, server, "prometheus")
+    assert post(url, am_body("A", [am_alert("A")]))[0] == 404
+    assert post(newer, am_body("A", [am_alert("A")]))[0] == 200
+
+
+def test_acknowledge_on_the_alert_message_stops_the_page_and_says_who(
+    bot, standin, prometheus, slack, clock
+):
+    send(bot, prometheus, am_body("HighLatency", [am_alert("HighLatency")]))
+    with bot.db.read() as session:
+        episode = session.scalars(select(AlertEpisode)).one()
+    slack.click("alert_ack", str(episode.id), user=BOB, channel=ALERTS)
+    [message] = top_level(standin)
+    assert f"acknowledged by <@{BOB}>" in message.text + str(message.blocks)
+    [page] = pages_to(standin, CAROL)
+    assert "Someone else acknowledged it" in page.visible_text
+    clock.move_to(jst(7, 50))
+    bot.tick()
+    assert pages_to(standin, "U0LEAD001") == []  # the chain stopped: no next level
+
+
+def test_a_route_that_only_posts_pages_nobody(bot, standin, prometheus, clock):
+    send(bot, prometheus, am_body("Info", [am_alert("Info", severity="info")], severity="info"))
+    assert len(top_level(standin)) == 1
+    assert pages_to(standin, CAROL) == []
+
+
+def test_a_route_that_declares_declares_once_and_links_the_group(bot, standin, prometheus, clock):
+    body = am_body(
+        "PaymentsDown",
+        [am_alert("PaymentsDown", severity="critical", team="payments")],
+        severity="critical",
+        team="payments",
+    )
+    send(bot, prometheus, body)
+    send(bot, prometheus, body)
+    with bot.db.read() as session:
+        [incident] = session.scalars(select(Incident)).all()
+        episode = session.scalars(select(AlertEpisode)).one()
+    assert incident.severity == "sev2" and incident.title == "PaymentsDown"
+    assert episode.incident_id == incident.id
+    assert len(pages_to(standin, CAROL)) == 1  # paged once, for the incident
+
+
+def test_a_storm_pages_once_for_the_storm(bot, standin, prometheus, clock):
+    for n in range(8):
+        send(bot, prometheus, am_body(f"Storm{n}", [am_alert(f"Storm{n}")]))
+    pages = pages_to(standin, CAROL)
+    assert len(pages) == 6  # five groups one by one, then one for the storm
+    assert "alert storm" in pages[-1].visible_text
+    storm = [m for m in top_level(standin) if "Alert storm" in m.visible_text]
+    assert len(storm) == 1 and "8 groups" in storm[0].visible_text
+    assert len(top_level(standin)) == 9  # every group still posts
+
+
+def test_a_notification_stored_but_not_acted_on_is_acted_on_by_the_next_tick(
+    database_url, standin, config, prometheus, bot, clock
+):
+    # a second app on the same database plays the restarted process
+    with bot.db.session() as session:
+        pass
+    from bot.alerts.inbox import store
+    from bot.alerts.payloads import parse
+    import json
+
+    note = parse("alertmanager", json.dumps(am_body("Late", [am_alert("Late")])).encode())
+    store(bot.db, "prometheus", note, bot.clock.now())
+    again = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
+    try:
+        again.tick()
+        again.tick()
+    finally:
+        again.close()
+    assert len(top_level(standin)) == 1 and len(pages_to(standin, CAROL)) == 1
+    with bot.db.read() as session:
+        assert session.scalars(select(AlertInbox.processed_at)).one() is not None
+
+
+def test_a_missing_heartbeat_pages_and_the_next_beat_resolves_it(bot, standin, server, clock):
+    url = url_of(bot, server, "backup")
+    assert post(url, b"")[0] == 200
+    clock.move_to(jst(7, 40) + dt.timedelta(hours=25))
+    bot.tick()
+    assert top_level(standin) == []
+    clock.move_to(jst(7, 41) + dt.timedelta(hours=26))
+    bot.tick()
+    bot.tick()
+    [message] = top_level(standin)
+    assert "Heartbeat missing: backup" in message.visible_text
+    assert post(url, b"")[0] == 200
+    assert bot.wait_idle(30)
+    [message] = top_level(standin)
+    assert "Resolved" in message.visible_text
