@@ -24,7 +24,12 @@ def post_key(episode: AlertEpisode) -> str:
 def post(episode: AlertEpisode, channel: str, now: dt.datetime) -> Due:
     """The episode's one message in the alerts channel."""
     return Due.rendered(
-        post_key(episode), POST, "alerts.episode", {"episode_id": episode.id}, to=channel, due_at=now
+        post_key(episode),
+        POST,
+        "alerts.episode",
+        {"episode_id": episode.id},
+        to=channel,
+        due_at=now,
     )
 
 

@@ -22,9 +22,7 @@ ICON = {"firing": ":red_circle:", "resolved": ":large_green_circle:"}
 
 def link(url: str, label: str) -> str:
     """A mrkdwn link whose address cannot break out of its markup."""
-    safe = (
-        url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    )
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return f"<{safe}|{escape(label)}>"
 
 

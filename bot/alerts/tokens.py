@@ -58,9 +58,7 @@ def source_for_token(db: Database, token: str | None) -> str | None:
         return None
     digest = hash_token(token)
     with db.read() as session:
-        row = session.scalar(
-            select(AlertSourceToken).where(AlertSourceToken.token_hash == digest)
-        )
+        row = session.scalar(select(AlertSourceToken).where(AlertSourceToken.token_hash == digest))
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return row.source_id

@@ -353,7 +353,7 @@ class EscalationService:
                 who = "You" if chain.acknowledged_by == user else f"<@{chain.acknowledged_by}>"
                 return Change(f"{who} acknowledged {what} already.", changed=False)
             if chain.status == STOPPED and incident is None:
-                return Change("The alert resolved already; nothing to acknowledge.", False)
+                return Change("The alert resolved already; nothing to acknowledge.", changed=False)
             won = rows_matched(
                 session,
                 update(Escalation)
