@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # What a request to /slack/events is (bot/web.py reads it from the request).
 REQUEST_KINDS = ("command", "interactive", "event", "other")
 # What an alert notification said; `rejected`: refused as malformed or too large.
-ALERT_STATUSES = ("firing", "resolved", "rejected", "other")
+ALERT_STATUSES = ("firing", "resolved", "beat", "rejected", "other")
 
 # Slack gives up on an ack after 3 s: the buckets are finest below that.
 ACK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0)

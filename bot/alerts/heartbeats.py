@@ -69,7 +69,7 @@ def _watch(session: Session, source_id: str, now: dt.datetime) -> Heartbeat:
 def beat(db: Database, source_id: str, every: str, now: dt.datetime) -> int | None:
     """A beat, stored before the sender hears 2xx; the inbox id of the notification that
     resolves a missing heartbeat, if one was firing."""
-    with db.session() as session:
+    with db.session(background=True) as session:  # Slack's acks go first
         row = _watch(session, source_id, now)
         last = row.last_beat_at
         row.last_beat_at, row.beats = now, row.beats + 1

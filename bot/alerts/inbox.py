@@ -79,7 +79,7 @@ def from_json(data: dict[str, Any]) -> Notification:
 
 def store(db: Database, source_id: str, note: Notification, now: dt.datetime) -> int:
     """Keep the notification (committed when this returns); its inbox id."""
-    with db.session() as session:
+    with db.session(background=True) as session:  # Slack's acks go first
         row = AlertInbox(source_id=source_id, received_at=now, notification=to_json(note))
         session.add(row)
         session.flush()

@@ -18,6 +18,13 @@ SHOWN_LABELS = 6
 SHOWN_GROUPS = 30  # groups listed on a storm's message
 SILENCE_HOURS = (1, 4, 24)
 ICON = {"firing": ":red_circle:", "resolved": ":large_green_circle:"}
+# Monitoring's text is cut to these lengths before it is escaped, so that one long label
+# cannot push the buttons past Slack's 50 blocks.
+NAME_CHARS, SUMMARY_CHARS, LABEL_CHARS, VALUE_CHARS, MESSAGE_CHARS = 200, 300, 120, 60, 1500
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def link(url: str, label: str) -> str:
@@ -28,28 +35,30 @@ def link(url: str, label: str) -> str:
 
 def page_about(episode: AlertEpisode) -> str:
     """What a page for this episode says it is about (stored on the chain)."""
-    return f"the alert *{escape(episode.name)}* (from `{escape(episode.source_id)}`)"
+    return f"the alert *{escape(cut(episode.name, NAME_CHARS))}* (from `{episode.source_id}`)"
 
 
 def storm_about(source_id: str) -> str:
-    return f"an *alert storm*: many new alert groups from `{escape(source_id)}`"
+    return f"an *alert storm*: many new alert groups from `{source_id}`"
 
 
 def _labels(labels: dict[str, str]) -> str:
-    shown = [code(f"{k}={v}") for k, v in list(labels.items())[:SHOWN_LABELS]]
+    shown = [code(cut(f"{k}={v}", LABEL_CHARS)) for k, v in list(labels.items())[:SHOWN_LABELS]]
     more = len(labels) - SHOWN_LABELS
     return " ".join(shown) + (f" +{more}" if more > 0 else "")
 
 
 def _alert_line(state: AlertState) -> str:
-    parts = [f"{ICON.get(state.status, '')} {escape(state.summary)}"]
+    parts = [f"{ICON.get(state.status, '')} {escape(cut(state.summary, SUMMARY_CHARS))}"]
     labels = _labels(state.labels)
     if labels:
         parts.append(labels)
-    values = ", ".join(f"{escape(k)}={escape(v)}" for k, v in list(state.values.items())[:4])
+    values = ", ".join(
+        escape(cut(f"{k}={v}", VALUE_CHARS)) for k, v in list(state.values.items())[:4]
+    )
     if values:
         parts.append(f"_{values}_")
-    links = " · ".join(link(url, label) for label, url in state.links)
+    links = " · ".join(link(url, label) for label, url in state.links if len(url) <= 2000)
     if links:
         parts.append(links)
     return " — ".join(parts)
@@ -91,13 +100,11 @@ def episode_message(
     resolved = [s for s in states if s.status != "firing"]
     word = "Firing" if episode.is_firing else "Resolved"
     counts = f"{len(firing)} firing, {len(resolved)} resolved"
-    head = (
-        f"{ICON[episode.status]} *{word}:* *{escape(episode.name)}* · "
-        f"`{escape(episode.source_id)}` · {counts}"
-    )
+    name = escape(cut(episode.name, NAME_CHARS))
+    head = f"{ICON[episode.status]} *{word}:* *{name}* · `{escape(episode.source_id)}` · {counts}"
     blocks = [bk.section(head)]
     if episode.message:
-        blocks += bk.sections(escape(episode.message))
+        blocks += bk.sections(escape(cut(episode.message, MESSAGE_CHARS)))
     shown = [*firing, *resolved][:SHOWN_ALERTS]
     lines = [f"• {_alert_line(s)}" for s in shown]
     left = len(states) - len(shown)
@@ -125,7 +132,7 @@ def episode_message(
             ]
         if buttons:
             blocks.append(bk.actions(*buttons, block_id=f"alert_{episode.id}"))
-    fallback = f"{word}: {escape(episode.name)} ({episode.source_id}, {counts})"
+    fallback = f"{word}: {name} ({episode.source_id}, {counts})"
     return bk.message(fallback, blocks)
 
 
@@ -135,9 +142,9 @@ def note(episode: AlertEpisode, args: dict[str, Any]) -> dict[str, Any]:
     if args.get("acknowledged_by"):
         lines.append(f":white_check_mark: {mention(args['acknowledged_by'])} acknowledged.")
     for summary in args.get("joined") or []:
-        lines.append(f"{ICON['firing']} Firing: {escape(summary)}")
+        lines.append(f"{ICON['firing']} Firing: {escape(cut(summary, SUMMARY_CHARS))}")
     for summary in args.get("resolved") or []:
-        lines.append(f"{ICON['resolved']} Resolved: {escape(summary)}")
+        lines.append(f"{ICON['resolved']} Resolved: {escape(cut(summary, SUMMARY_CHARS))}")
     if args.get("over"):
         lines.append(":large_green_circle: *The group resolved.* Paging stopped.")
     if args.get("unanswered"):
@@ -166,7 +173,9 @@ def storm_message(
         f":thunder_cloud_and_rain: *Alert storm* from `{escape(storm.source_id)}`: "
         f"{len(members)} groups, {len(firing)} still firing. The standby is paged once for all."
     )
-    lines = [f"• {ICON[m.status]} {escape(m.name)}" for m in members[:SHOWN_GROUPS]]
+    lines = [
+        f"• {ICON[m.status]} {escape(cut(m.name, NAME_CHARS))}" for m in members[:SHOWN_GROUPS]
+    ]
     if len(members) > SHOWN_GROUPS:
         lines.append(f"… and {len(members) - SHOWN_GROUPS} more groups")
     blocks = [bk.section(head), *bk.sections("\n".join(lines) or "—")]

@@ -123,7 +123,7 @@ class AlertService:
             return Processed()
         group.last_inbox_id = inbox_id
         episode = session.get(AlertEpisode, group.episode_id) if group.episode_id else None
-        if note.status == FIRING and note.firing:
+        if note.status == FIRING or note.firing:  # (the firing alerts may be truncated)
             if episode is None or not episode.is_firing:
                 number = episode.number + 1 if episode else 1
                 return self._open(session, group, number, note, now)
