@@ -3,8 +3,8 @@ Alertmanager's webhook and Grafana's (which extends it) have in common.
 
 Anything wrong raises `PayloadError`, whose message is one short line naming the field as it
 is spelled in the body (`alerts[2].labels`), which the route answers with a 400. Strings are
-kept exactly as sent; they are only checked for what would break later (a lone surrogate, a
-NUL character, which no database column stores) and for size."""
+kept exactly as sent; they are only checked for size and for what could not be stored later
+(a lone surrogate, which is not UTF-8; a NUL character, which PostgreSQL's text refuses)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ Body = dict[str, Any]  # a JSON object as json.loads gives it
 ReadAlert = Callable[[Body, str], AlertItem]
 
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})",
+    re.ASCII,  # no other script's digits
 )
 _GO_ZERO_TIME = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
@@ -91,8 +92,15 @@ def kind_of(value: object) -> str:
 def shown(value: object) -> str:
     """A value as an error line may quote it: short, on one line, ASCII."""
     if isinstance(value, str):
-        clipped = value if len(value) <= 40 else value[:40] + "…"
-        return json.dumps(clipped)  # escapes quotes, newlines and non-ASCII
+        escaped: list[str] = []  # quotes, newlines and non-ASCII escaped as JSON escapes them
+        size = 0
+        for character in value:
+            piece = json.dumps(character)[1:-1]
+            if size + len(piece) > 40:
+                return '"' + "".join(escaped) + '..."'
+            escaped.append(piece)
+            size += len(piece)
+        return '"' + "".join(escaped) + '"'
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
         return str(value)
     return kind_of(value)
