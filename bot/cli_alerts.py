@@ -25,7 +25,7 @@ WHERE = {
 
 
 def cmd_alerts_url(args: argparse.Namespace, load: Load) -> int:
-    from bot.alerts.tokens import alerts_url, issue_token
+    from bot.alerts.tokens import alerts_url, has_token, issue_token
     from bot.db.engine import Database
     from bot.schema.migrate import upgrade
 
@@ -40,6 +40,7 @@ def cmd_alerts_url(args: argparse.Namespace, load: Load) -> int:
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
+        replaced = has_token(db, source.id)
         token = issue_token(db, source.id, SYSTEM_CLOCK.now())
     finally:
         db.dispose()
@@ -47,9 +48,13 @@ def cmd_alerts_url(args: argparse.Namespace, load: Load) -> int:
     notes = [
         f"The URL of alert source {source.id} ({source.kind}); keep it secret.",
         WHERE[source.kind],
-        "Any earlier URL of this source no longer works. Only a hash of its secret is kept, "
-        "so it cannot be shown again: running this command again issues a new URL.",
     ]
+    if replaced:
+        notes.append("The source's previous URL no longer works.")
+    notes.append(
+        "Only a hash of its secret is kept, so it cannot be shown again: running this "
+        "command again issues a new URL and the old one stops working."
+    )
     if not settings.opsbot_public_url:
         notes.append("OPSBOT_PUBLIC_URL is not set: put the bot's public address before this path.")
     for note in notes:

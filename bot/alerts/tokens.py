@@ -52,6 +52,12 @@ def issue_token(db: Database, source_id: str, now: dt.datetime) -> str:
     return token
 
 
+def has_token(db: Database, source_id: str) -> bool:
+    """Whether a URL was ever issued for this source."""
+    with db.read() as session:
+        return session.get(AlertSourceToken, source_id) is not None
+
+
 def source_for_token(db: Database, token: str | None) -> str | None:
     """The id of the source this token opens, or None (wrong, rotated or malformed)."""
     if not token or not _TOKEN.fullmatch(token):
