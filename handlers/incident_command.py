@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db.outage import unreachable
 from bot.errors import Refusal, UsageError
+from bot.escalation.reading import history
 from bot.escalation.render import history_lines
 from bot.incidents import render
 from bot.incidents.commands import USAGE, Command, parse
@@ -110,7 +111,7 @@ def register(app: App, services: Services) -> None:
             case "show":
                 incident = service.get(cmd.ref, actor)
                 zone = timefmt.org_zone(services.config)  # the date tokens' fallback
-                paging = history_lines(services.escalations.history(incident.id), zone)
+                paging = history_lines(history(services.db, incident.id), zone)
                 ack(**ephemeral(**render.show_reply(incident, services.config, paging)))
             case "timeline":
                 ack(
@@ -191,7 +192,7 @@ def assign_after_ack(services: Services, cmd: Command, actor: Actor, respond: Re
 
 
 def post_postmortem(services: Services, incident: Incident, respond: Respond) -> None:
-    paging = history_lines(services.escalations.history(incident.id))
+    paging = history_lines(history(services.db, incident.id))
     markdown = postmortem_markdown(incident, services.config, paging, services.people.name)
     if incident.channel_id:
         try:

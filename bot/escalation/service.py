@@ -406,25 +406,3 @@ class EscalationService:
         if keys is None:
             return Change("The page has moved on already; nothing changed.", changed=False)
         return Change("Understood: the page moves on to the next level.", keys)
-
-    # -- reading -----------------------------------------------------------------
-    def history(self, incident_id: int) -> list[tuple[Escalation, list[Page]]]:
-        with self.db.read() as session:
-            chains = list(
-                session.scalars(
-                    select(Escalation)
-                    .where(Escalation.incident_id == incident_id)
-                    .order_by(Escalation.id)
-                )
-            )
-            return [
-                (
-                    c,
-                    list(
-                        session.scalars(
-                            select(Page).where(Page.escalation_id == c.id).order_by(Page.id)
-                        )
-                    ),
-                )
-                for c in chains
-            ]
