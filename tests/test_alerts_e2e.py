@@ -224,3 +224,59 @@ def test_a_missing_heartbeat_pages_and_the_next_beat_resolves_it(bot, standin, s
     assert bot.wait_idle(30)
     [message] = top_level(standin)
     assert "Resolved" in message.visible_text
+
+
+def test_declare_from_the_alert_message_links_the_incident_and_its_timeline(
+    bot, standin, prometheus, slack, clock
+):
+    send(
+        bot,
+        prometheus,
+        am_body(
+            "CheckoutErrors", [am_alert("CheckoutErrors", severity="critical")], severity="critical"
+        ),
+    )
+    with bot.db.read() as session:
+        episode = session.scalars(select(AlertEpisode)).one()
+    slack.click("alert_declare", str(episode.id), user=BOB, channel=ALERTS)
+    [opened] = standin.calls_to("views.open")
+    view = opened.args["view"]
+    assert view["callback_id"] == "incident_declare"
+    fields = {b["block_id"]: b.get("element", {}) for b in view["blocks"]}
+    assert fields["title"]["initial_value"] == "CheckoutErrors"
+    assert fields["severity"]["initial_option"]["value"] == "sev2"  # severity=critical
+    assert "CheckoutErrors on a" in fields["description"]["initial_value"]
+
+    slack.submit(
+        "incident_declare",
+        {"title": "Checkout errors", "severity": {"option": "sev2"}},
+        user=BOB,
+        private_metadata=view["private_metadata"],
+    )
+    with bot.db.read() as session:
+        incident = session.scalars(select(Incident)).one()
+        episode = session.scalars(select(AlertEpisode)).one()
+    assert episode.incident_id == incident.id
+    [message] = top_level(standin)
+    assert f"Incident *{incident.ref}*" in str(message.blocks)
+    assert not any(
+        e.get("action_id") == "alert_declare"
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
+    # from then on the incident's timeline records the alert's changes
+    send(
+        bot,
+        prometheus,
+        am_body(
+            "CheckoutErrors",
+            [am_alert("CheckoutErrors", "resolved", severity="critical")],
+            severity="critical",
+        ),
+    )
+    with bot.db.read() as session:
+        kinds = [e.kind for e in session.get(Incident, incident.id).events]
+    assert kinds.count("alert") == 2  # linked, then resolved
+    channel_lines = [m.text for m in standin.messages(incident.channel_id or "")]
+    assert any("the alert group resolved" in line for line in channel_lines)
