@@ -54,5 +54,5 @@ class Page(Base):
     loop: Mapped[int] = mapped_column(Integer)
     target: Mapped[str] = mapped_column(String(32))  # a user id, or "channel"
     paged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(16), default="waiting")
+    outcome: Mapped[str] = mapped_column(String(32), default="waiting")
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -6,6 +6,8 @@ Revises: 0006
 Create Date: 2026-12-03 16:51:42
 
 Existing chains are all about incidents: they keep their incident_id, and `about` is empty.
+A page's outcome widens to 32 characters: "answered_by_other" did not fit in 16, and PostgreSQL
+refused to record a page answered by someone else.
 """
 
 from collections.abc import Sequence
@@ -154,9 +156,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("about", sa.Text(), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("about_channel", sa.String(length=32), nullable=True))
         batch_op.alter_column("incident_id", existing_type=sa.INTEGER(), nullable=True)
+    # "answered_by_other" (17 characters) did not fit: PostgreSQL refused the acknowledgement
+    with op.batch_alter_table("pages", schema=None) as batch_op:
+        batch_op.alter_column(
+            "outcome", existing_type=sa.String(length=16), type_=sa.String(length=32)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pages", schema=None) as batch_op:
+        batch_op.alter_column(
+            "outcome", existing_type=sa.String(length=32), type_=sa.String(length=16)
+        )
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.alter_column("incident_id", existing_type=sa.INTEGER(), nullable=False)
         batch_op.drop_column("about_channel")
