@@ -280,3 +280,29 @@ def test_declare_from_the_alert_message_links_the_incident_and_its_timeline(
     assert kinds.count("alert") == 2  # linked, then resolved
     channel_lines = [m.text for m in standin.messages(incident.channel_id or "")]
     assert any("the alert group resolved" in line for line in channel_lines)
+
+
+def test_the_generic_webhook_shows_what_it_is_sent_and_obeys_none_of_it(
+    bot, standin, server, clock
+):
+    url = url_of(bot, server, "hooks")
+    key = "k" * 1024  # the longest key a body may have: its fingerprint is stored hashed
+    body = {
+        "key": key,
+        "status": "firing",
+        "summary": "R&D <!channel> is down <https://evil.example|click> @here",
+        "severity": "critical",
+        "labels": {"service": "<!everyone>"},
+        "url": "https://grafana.example.com/d/abc?a=1&b=2",
+    }
+    assert send(bot, url, body)[0] == 200
+    [message] = top_level(standin)
+    shown = message.text + str(message.blocks)
+    assert "R&amp;D &lt;!channel&gt; is down &lt;https://evil.example|click&gt;" in shown
+    assert "<!channel>" not in shown and "<!everyone>" not in shown and "<https://evil" not in shown
+    assert "<https://grafana.example.com/d/abc?a=1&amp;b=2|Link>" in shown
+    [page] = pages_to(standin, CAROL)
+    assert "<!channel>" not in page.text + str(page.blocks)
+    body["status"] = "resolved"
+    send(bot, url, body)
+    assert "Resolved" in top_level(standin)[0].visible_text

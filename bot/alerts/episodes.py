@@ -3,6 +3,7 @@ and whether anything its message shows changed. Pure bookkeeping on the session'
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -23,6 +24,17 @@ class Moves:
     @property
     def any(self) -> bool:
         return bool(self.joined or self.resolved)
+
+
+FINGERPRINT_CHARS = 200
+
+
+def fingerprint_of(item: AlertItem) -> str:
+    """The alert's fingerprint as stored: a long one (a generic body's key may be 1 KiB) by
+    its SHA-256, so that it fits its column and its index."""
+    if len(item.fingerprint) <= FINGERPRINT_CHARS:
+        return item.fingerprint
+    return "sha256:" + hashlib.sha256(item.fingerprint.encode()).hexdigest()
 
 
 def _fields(item: AlertItem) -> dict[str, object]:
@@ -53,11 +65,12 @@ def apply(session: Session, episode: AlertEpisode, note: Notification, *, fresh:
     known = {state.fingerprint: state for state in ([] if fresh else states(session, episode))}
     for item in note.alerts:
         values = _fields(item)
-        state = known.get(item.fingerprint)
+        fingerprint = fingerprint_of(item)
+        state = known.get(fingerprint)
         if state is None:
-            state = AlertState(episode_id=episode.id, fingerprint=item.fingerprint, **values)
+            state = AlertState(episode_id=episode.id, fingerprint=fingerprint, **values)
             session.add(state)
-            known[item.fingerprint] = state
+            known[fingerprint] = state
             moves.shown = True
             if not fresh and item.status == FIRING:
                 moves.joined.append(item.summary)

@@ -338,8 +338,17 @@ class AlertRoute(_Model):
         return self
 
 
+SOURCE_ID_CHARS = 24  # "alerts:<id>" names the source as an actor, in 32 characters
+
+
+def _source_id(value: str) -> str:
+    if len(value) > SOURCE_ID_CHARS:
+        raise ValueError(f"{shown(value)} is longer than {SOURCE_ID_CHARS} characters")
+    return value
+
+
 class AlertSource(_Model):
-    id: SlugId
+    id: Annotated[SlugId, AfterValidator(_source_id)]
     kind: Literal["alertmanager", "grafana", "webhook", "heartbeat"]
     roster: str
     outside_windows: Literal["page", "post"] = "page"
