@@ -39,17 +39,37 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     }
 
 
+# A body over the limit is still read, up to this much, and dropped: a sender that writes
+# its whole body before it reads the answer (most HTTP clients) then hears the 413, where
+# a connection closed under it would be a broken pipe it retries.
+DRAIN_BYTES = 8 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+def _drain(stream: Any, length: int) -> None:
+    left = min(length, DRAIN_BYTES) if length >= 0 else DRAIN_BYTES
+    while left > 0:
+        chunk = stream.read(min(CHUNK, left))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
 def _body(environ: dict[str, Any]) -> bytes | None:
-    """The body, or None when it is over the limit (read no further than that)."""
+    """The body, or None when it is over the limit (then drained, up to DRAIN_BYTES)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or -1)
     except ValueError:
         length = -1
-    if length > MAX_BODY_BYTES:
-        return None
     stream = environ["wsgi.input"]
+    if length > MAX_BODY_BYTES:
+        _drain(stream, length)
+        return None
     body: bytes = stream.read(length) if length >= 0 else stream.read(MAX_BODY_BYTES + 1)
-    return None if len(body) > MAX_BODY_BYTES else body
+    if len(body) > MAX_BODY_BYTES:
+        _drain(stream, -1)
+        return None
+    return body
 
 
 def alerts_in(
