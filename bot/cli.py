@@ -284,6 +284,7 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
 def slash_commands() -> list[SlashCommand]:
     """The slash commands the handlers register, each described by its usage text, for
     `opsbot manifest`."""
+    from bot.alerts.commands import USAGE as ALERTS_USAGE
     from bot.incidents.commands import USAGE as INCIDENT_USAGE
     from bot.loop.commands import USAGE as LOOP_USAGE
     from bot.standby.commands import USAGE as STANDBY_USAGE
@@ -292,6 +293,7 @@ def slash_commands() -> list[SlashCommand]:
         SlashCommand.from_usage("/incident", INCIDENT_USAGE),
         SlashCommand.from_usage("/standby", STANDBY_USAGE),
         SlashCommand.from_usage("/lol", LOOP_USAGE),
+        SlashCommand.from_usage("/alerts", ALERTS_USAGE),
     ]
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from handlers import (
     alert_actions,
+    alerts_command,
     app_home,
     incident_actions,
     incident_command,
@@ -25,10 +26,12 @@ if TYPE_CHECKING:
 def register_all(app: App, services: Services) -> None:
     request_log.register(app, services)
     unhandled.register(app, services)
+    app_home.register_actions(app, services)  # before incident_actions: see app_home.py
     incident_command.register(app, services)
     incident_actions.register(app, services)
     standby_command.register(app, services)
     standby_command.register_actions(app, services)
     loop_command.register(app, services)
     alert_actions.register(app, services)
+    alerts_command.register(app, services)
     app_home.register(app, services)

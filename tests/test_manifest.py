@@ -150,7 +150,7 @@ def test_commands_and_events_are_those_the_handlers_register(bot, slack):
     manifest = build_manifest(slash_commands())
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     registered = sorted(recorder.registered["command"])
-    assert sorted(commands) == registered == ["/incident", "/lol", "/standby"]
+    assert sorted(commands) == registered == ["/alerts", "/incident", "/lol", "/standby"]
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == list(BOT_EVENTS)
     assert set(recorder.registered["event"]) == set(BOT_EVENTS)
 
@@ -192,7 +192,7 @@ def test_with_url_every_url_is_the_events_endpoint_over_https(given, capsys):
     assert code == 0
     manifest = yaml.safe_load(out)
     found = urls(manifest)
-    assert len(found) == 5  # three commands, events, interactivity
+    assert len(found) == 6  # four commands, events, interactivity
     assert set(found) == {f"{URL}/slack/events"}
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is False

@@ -1,6 +1,6 @@
 """What the digest says, read from the database in a fixed number of statements, however
 many teams there are: the week's updates, the open asks, the week's incidents, standby
-pages and acknowledgements."""
+pages and acknowledgements, and the pages monitoring sent to each roster."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.reading import RosterPages, pages_by_roster
 from bot.config import SEVERITIES, OrgConfig, Team
 from bot.escalation.models import Page
 from bot.incidents.models import Incident
@@ -39,6 +40,7 @@ class Ops:
     pages: int = 0
     pages_acknowledged: int = 0
     standby_acks: int = 0
+    alert_pages: list[RosterPages] = field(default_factory=list)  # the most paged first
 
 
 @dataclass
@@ -129,4 +131,5 @@ def _ops(session: Session, since: dt.datetime, until: dt.datetime) -> Ops:
         )
         or 0
     )
+    ops.alert_pages = pages_by_roster(session, since, until)
     return ops

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.config import OrgConfig
 from bot.loop.digest import Digest, Ops
 from bot.loop.models import LoopAsk
 from bot.loop.render import status_label, update_text
@@ -44,7 +45,7 @@ def _duration(span: dt.timedelta) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
-def _ops_lines(ops: Ops) -> list[str]:
+def _ops_lines(ops: Ops, config: OrgConfig) -> list[str]:
     total = sum(ops.declared.values())
     by_sev = ", ".join(f"{sev}: {n}" for sev, n in ops.declared.items() if n)
     lines = [f"*Incidents declared:* {total}" + (f" ({by_sev})" if by_sev else "")]
@@ -63,7 +64,21 @@ def _ops_lines(ops: Ops) -> list[str]:
         f"*Standby:* {ops.pages} pages, {ops.pages_acknowledged} acknowledged · "
         f"{ops.standby_acks} window acknowledgements"
     )
+    if ops.alert_pages or config.alerts.sources:
+        lines.append(_alert_pages_line(ops, config))
     return lines
+
+
+def _alert_pages_line(ops: Ops, config: OrgConfig) -> str:
+    """Alert pages: Platform standby 7 (5 acknowledged), Mobile release standby 2 (0 …)"""
+    if not ops.alert_pages:
+        return "*Alert pages:* none"
+    counts = []
+    for row in ops.alert_pages:
+        roster = config.roster(row.roster_id)
+        name = escape(roster.name if roster else row.roster_id)
+        counts.append(f"{name} {row.pages} ({row.acknowledged} acknowledged)")
+    return "*Alert pages:* " + ", ".join(counts)
 
 
 def _asks_by_team(digest: Digest) -> list[str]:
@@ -123,7 +138,7 @@ def blocks(digest: Digest) -> list[Block]:
     if missing:
         out += pack([f"• {escape(t.name)} ({mention(t.pm)})" for t in missing], "*No update from*")
     out.append(divider())
-    out += pack(_ops_lines(digest.ops), "*Incidents and standby this week*")
+    out += pack(_ops_lines(digest.ops, digest.config), "*Incidents and standby this week*")
     return out
 
 

@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.alerts.tokens import alerts_url, issue_token
+from bot.kit.shell.alerts import body_for, parse_alert, send, source_for_alert
 from bot.kit.shell.errors import ShellError
 from bot.kit.shell.modal import ModalForm
 from bot.kit.shell.names import memberships
@@ -23,6 +25,7 @@ COMMANDS = [
     "/incident",
     "/standby",
     "/lol",
+    "/alerts",
     "as",
     "in",
     "click",
@@ -33,6 +36,7 @@ COMMANDS = [
     "read",
     "users",
     "home",
+    "alert",
     "wait",
     "at",
     "now",
@@ -42,8 +46,8 @@ COMMANDS = [
 ]
 
 HELP = """\
-/COMMAND TEXT       a slash command as in Slack (/incident, /standby, /lol); @name and
-                    #channel in the text become Slack mentions
+/COMMAND TEXT       a slash command as in Slack (/incident, /standby, /lol, /alerts); @name
+                    and #channel in the text become Slack mentions
 as @USER            act as USER from now on (`as` alone: who you are)
 in #CHANNEL         type slash commands in CHANNEL from now on (`in` alone: where you are)
 click N|LABEL       press a button of the last shown messages
@@ -53,7 +57,9 @@ submit / cancel     submit or drop the open modal
 channels            the channels and how many messages each holds
 read #CHANNEL       the whole channel with its threads and files (`read @USER`: the bot's DM)
 users               the people: name, id, time zone, teams and rosters
-home                your App Home tab (my shifts, my incidents, my team's update)
+home                your App Home tab (my pages, shifts, incidents, my team's update)
+alert NAME [resolved]  monitoring fires (or resolves) the alert NAME: posted to the bot's
+                    /alerts/<token> as a webhook would
 wait 15m|2h|1d      move the clock forward; the bot's scheduler runs on the way (Ctrl-C
                     stops it where it got to)
 at mon 07:30        move the clock to the next such time in the organisation's time zone
@@ -221,6 +227,23 @@ def cmd_home(shell: Shell, _rest: str) -> list[str]:
     return shell.home()
 
 
+def cmd_alert(shell: Shell, rest: str) -> list[str]:
+    """`alert NAME [firing|resolved]`: posted to the bot's `/alerts/<token>` through the
+    first source that takes a notification, as that monitoring would post it (alerts.py)."""
+    name, status = parse_alert(rest)
+    source = source_for_alert(shell.config)
+    if source is None or shell.bot is None or shell.http is None:
+        raise ShellError("no alerts source to post through (the configuration has no roster)")
+    token = shell.alert_tokens.get(source.id)
+    if token is None:  # a URL of its own this session, as `opsbot alerts url` gives
+        token = shell.alert_tokens[source.id] = issue_token(shell.bot.db, source.id, shell.now())
+    shell.acting()
+    url = alerts_url(token, f"http://127.0.0.1:{shell.http.port}")
+    answered = send(url, body_for(source, name, status, shell.now()))
+    said = f"(monitoring posted {name} {status} through `{source.id}` ({source.kind}): {answered})"
+    return [said, *shell.changes()]
+
+
 def cmd_users(shell: Shell, _rest: str) -> list[str]:
     """Everyone in the workspace but the bot: name, id, time zone, what they are."""
     with shell.ws.lock:
@@ -262,6 +285,7 @@ HANDLERS: dict[str, Handler] = {
     "read": cmd_read,
     "users": cmd_users,
     "home": cmd_home,
+    "alert": cmd_alert,
     "wait": cmd_wait,
     "at": cmd_at,
     "now": cmd_now,

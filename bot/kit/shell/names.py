@@ -38,6 +38,8 @@ def config_channels(config: OrgConfig) -> list[tuple[str, str]]:
     channels = [("incidents", config.channels.incidents)]
     if config.channels.loop:
         channels.append(("loop", config.channels.loop))
+    if config.alerts.channel:
+        channels.append(("alerts", config.alerts.channel))
     channels += [(team.id, team.channel) for team in config.teams if team.channel]
     channels += [(f"standby-{roster.id}", roster.channel) for roster in config.rosters]
     seen: set[str] = set()

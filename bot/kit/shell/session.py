@@ -21,6 +21,7 @@ from bot.clock import SYSTEM_CLOCK
 from bot.config import OrgConfig
 from bot.http_server import HttpServer
 from bot.kit.clock import ManualClock
+from bot.kit.shell.alerts import with_test_source
 from bot.kit.shell.changes import ChangeFeed
 from bot.kit.shell.errors import ShellError
 from bot.kit.shell.logs import ShellLog, unhandled_request
@@ -66,7 +67,7 @@ class Shell(ChangeFeed):
         start: dt.datetime | None = None,
         resume: bool = False,
     ):
-        self.config = config
+        self.config = with_test_source(config)  # `alert` needs a source to post through
         self.db_path = Path(db_path)
         self.db_url = f"sqlite:///{self.db_path}"
         self.zone = ZoneInfo(config.timezone)
@@ -87,6 +88,7 @@ class Shell(ChangeFeed):
         self._responses_seen = 0
         self._calls_seen = 0
         self._acted: list[dt.datetime] = []  # when commands reached the bot
+        self.alert_tokens: dict[str, str] = {}  # source id -> its URL's token, this session
         self.standin: SlackStandIn | None = None
         self.http: HttpServer | None = None
         self.bot: OpsBot | None = None
@@ -235,7 +237,9 @@ class Shell(ChangeFeed):
         reply = self.requests.command(command, text, user=self.user, channel=self.channel)
         if reply.status == 404:  # Bolt: no listener for it
             self.settle()
-            raise ShellError(f"{command} is not an opsbot command (try /incident, /standby, /lol)")
+            raise ShellError(
+                f"{command} is not an opsbot command (try /incident, /standby, /lol, /alerts)"
+            )
         return self.reply_lines(reply) + self.changes()
 
     def click(self, button: Button) -> list[str]:
@@ -257,6 +261,11 @@ class Shell(ChangeFeed):
         if button.url:
             lines.insert(0, f"(opens {button.url})")
         return lines
+
+    def acting(self) -> None:
+        """Something reaches the bot now, other than through Slack (an alert posted): what
+        it starts (a page's escalation steps) counts from now (see `tick_moments`)."""
+        self._acted.append(self.now())
 
     def home(self) -> list[str]:
         """Open the App Home tab as Slack does (`app_home_opened`), show what the bot
