@@ -27,27 +27,21 @@ def register(app: App, services: Services) -> None:
         tell(respond, change.message)
         services.deliver_soon(change.deliveries)
 
+    acknowledging = {
+        "alert_ack": services.alerts.acknowledge,  # a group's message
+        "alert_storm_ack": services.alerts.storm_acknowledge,  # a storm's message
+    }
+
     @app.action("alert_ack")
+    @app.action("alert_storm_ack")
     @answers_failures(services.clock)
     def acknowledge(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
     ) -> None:
         ack()
+        take = acknowledging[action["action_id"]]
         try:
-            change = services.alerts.acknowledge(int(action["value"]), body["user"]["id"])
-        except Refusal as exc:
-            tell(respond, f":warning: {exc}")
-            return
-        answer(respond, change)
-
-    @app.action("alert_storm_ack")
-    @answers_failures(services.clock)
-    def acknowledge_storm(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-    ) -> None:
-        ack()
-        try:
-            change = services.alerts.storm_acknowledge(int(action["value"]), body["user"]["id"])
+            change = take(int(action["value"]), body["user"]["id"])
         except Refusal as exc:
             tell(respond, f":warning: {exc}")
             return

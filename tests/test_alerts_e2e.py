@@ -10,7 +10,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.alerts.models import AlertEpisode, AlertInbox
+from bot.alerts.models import AlertEpisode, AlertInbox, AlertStorm
 from bot.app import create_app
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
@@ -175,7 +175,7 @@ def test_a_route_that_declares_declares_once_and_links_the_group(bot, standin, p
     assert len(pages_to(standin, CAROL)) == 1  # paged once, for the incident
 
 
-def test_a_storm_pages_once_for_the_storm(bot, standin, prometheus, clock):
+def test_a_storm_pages_once_for_the_storm(bot, standin, prometheus, slack, clock):
     for n in range(8):
         send(bot, prometheus, am_body(f"Storm{n}", [am_alert(f"Storm{n}")]))
     pages = pages_to(standin, CAROL)
@@ -184,6 +184,21 @@ def test_a_storm_pages_once_for_the_storm(bot, standin, prometheus, clock):
     storm = [m for m in top_level(standin) if "Alert storm" in m.visible_text]
     assert len(storm) == 1 and "8 groups" in storm[0].visible_text
     assert len(top_level(standin)) == 9  # every group still posts
+
+    # the storm's Acknowledge takes the storm's page and every group in it
+    with bot.db.read() as session:
+        storm_id = session.scalars(select(AlertStorm.id)).one()
+    slack.click("alert_storm_ack", str(storm_id), user=CAROL, channel=ALERTS)
+    storm = [m for m in top_level(standin) if "Alert storm" in m.visible_text]
+    assert f"acknowledged by <@{CAROL}>" in storm[0].visible_text
+    assert ":white_check_mark: You acknowledged this page." in pages_to(standin, CAROL)[
+        -1
+    ].text + str(pages_to(standin, CAROL)[-1].blocks)
+    with bot.db.read() as session:
+        members = session.scalars(
+            select(AlertEpisode).where(AlertEpisode.storm_id == storm_id)
+        ).all()
+    assert len(members) == 8 and {m.acknowledged_by for m in members} == {CAROL}
 
 
 def test_a_notification_stored_but_not_acted_on_is_acted_on_by_the_next_tick(
