@@ -5,12 +5,15 @@ what reaches Slack (the stand-in), and what the database holds. The example rost
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from bot.alerts.inbox import store
 from bot.alerts.models import AlertEpisode, AlertInbox, AlertStorm
+from bot.alerts.payloads import parse
 from bot.app import create_app
 from bot.escalation.models import Escalation
 from bot.incidents.models import Incident
@@ -204,13 +207,8 @@ def test_a_storm_pages_once_for_the_storm(bot, standin, prometheus, slack, clock
 def test_a_notification_stored_but_not_acted_on_is_acted_on_by_the_next_tick(
     database_url, standin, config, prometheus, bot, clock
 ):
-    # a second app on the same database plays the restarted process
-    with bot.db.session() as session:
-        pass
-    from bot.alerts.inbox import store
-    from bot.alerts.payloads import parse
-    import json
-
+    # stored, then the process died before acting on it; a second app on the same
+    # database plays the restarted process
     note = parse("alertmanager", json.dumps(am_body("Late", [am_alert("Late")])).encode())
     store(bot.db, "prometheus", note, bot.clock.now())
     again = create_app(make_settings(database_url, standin), config, clock=TEST_CLOCK)
