@@ -1,0 +1,158 @@
+"""The alerts benchmark's figures (benchmarks/alerts.py) and its Markdown section."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from benchmarks.load import Answer, Percentiles
+from benchmarks.servers import SERVER_THREADS
+
+if TYPE_CHECKING:
+    from benchmarks.alerts import Options, Result
+
+GOAL_PAGE_P99 = 2.0  # seconds from a group's first notification answered to its page DM
+GOAL_ANSWER_RATIO = 2.0  # a notification's answer p99 at most this times the baseline's
+GOAL_ACK_RATIO = 1.5  # a slash command's ack p99 at most this times the baseline's
+
+
+def _p(answers: list[Answer]) -> Percentiles:
+    return Percentiles.of([a.seconds for a in answers])
+
+
+def _bad(answers: list[Answer]) -> int:
+    return sum(not 200 <= a.status < 300 for a in answers)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def paged_once(r: Result) -> tuple[int, int, int]:
+    """Groups paged exactly once, more than once, never."""
+    counts = [r.pages[name] for name in r.groups]
+    return counts.count(1), sum(c > 1 for c in counts), counts.count(0)
+
+
+def missed(r: Result, baseline: Result) -> list[str]:
+    """The goals `r` missed (none for the baseline)."""
+    if not r.is_opsbot:
+        return []
+    answer = _p(r.notifications).p99 / _p(baseline.notifications).p99
+    ack = _p(r.acks).p99 / _p(baseline.acks).p99
+    once, more, never = paged_once(r)
+    goals = [
+        (bool(r.page_delays) and Percentiles.of(r.page_delays).p99 < GOAL_PAGE_P99, "page p99"),
+        (answer <= GOAL_ANSWER_RATIO, "answer p99 ratio"),
+        (ack <= GOAL_ACK_RATIO, "ack p99 ratio"),
+        (once == len(r.groups) and not (more or never), "one page per group"),
+        (r.unprocessed == 0 and r.unsent == 0, "all acted on and sent"),
+        (_bad(r.notifications) == 0 and _bad(r.acks) == 0, "all answered 2xx"),
+    ]
+    return [name for met, name in goals if not met]
+
+
+def progress_line(r: Result, baseline: Result) -> str:
+    answer, ack = _p(r.notifications), _p(r.acks)
+    line = (
+        f"{r.server} ({r.database}): answers p50 {_ms(answer.p50)} p99 {_ms(answer.p99)}; "
+        f"acks p50 {_ms(ack.p50)} p99 {_ms(ack.p99)} ({len(r.acks)})"
+    )
+    if r.is_opsbot and r.page_delays:
+        page = Percentiles.of(r.page_delays)
+        once, more, never = paged_once(r)
+        line += (
+            f"; page p50 {_ms(page.p50)} p99 {_ms(page.p99)} max {_ms(page.max)}; "
+            f"paged once {once}, more {more}, never {never}; unprocessed {r.unprocessed}, "
+            f"unsent {r.unsent}; work {r.work:.1f} s; missed: {missed(r, baseline) or 'none'}"
+        )
+    return line
+
+
+def _row(r: Result, baseline: Result) -> str:
+    answer, ack = _p(r.notifications), _p(r.acks)
+    base_answer, base_ack = _p(baseline.notifications), _p(baseline.acks)
+    if r.is_opsbot:
+        once, more, never = paged_once(r)
+        pages = f"{sum(r.pages[n] for n in r.groups)} ({once} / {more} / {never})"
+        page = Percentiles.of(r.page_delays) if r.page_delays else None
+        delay = f"{_ms(page.p50)} / {_ms(page.p99)}" if page else "—"
+        left = f"{r.unprocessed} / {r.unsent}"
+        failed = missed(r, baseline)
+        goal = "yes" if not failed else "**no**: " + ", ".join(failed)
+    else:
+        pages = delay = left = goal = "—"
+    cells = [
+        r.server,
+        r.database,
+        f"{len(r.notifications)} / {_bad(r.notifications)}",
+        f"{_ms(answer.p50)} / {_ms(answer.p99)}",
+        f"{answer.p99 / base_answer.p99:.2f}",
+        f"{len(r.acks)} / {_bad(r.acks)}",
+        f"{_ms(ack.p50)} / {_ms(ack.p99)}",
+        f"{ack.p99 / base_ack.p99:.2f}",
+        pages,
+        delay,
+        left,
+        f"{r.work:.1f} s",
+        goal,
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def markdown(results: list[Result], options: Options) -> str:
+    baseline = results[0]
+    skipped = (
+        []
+        if any(r.database == "PostgreSQL" for r in results)
+        else ["", "PostgreSQL did not answer, so opsbot was not measured on it."]
+    )
+    header = (
+        "| Server | Database | Notifications / not 2xx | Answer p50 / p99 | Answer p99 / "
+        "baseline | Slash commands / not 2xx | Ack p50 / p99 | Ack p99 / baseline | Page DMs "
+        "(groups paged once / more / never) | First notification → page DM p50 / p99 | "
+        "Unprocessed / unsent | Work done | Goals met |\n"
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| --- |"
+    )
+    sources = options.sources
+    return "\n".join(
+        [
+            "### Alerts in under load",
+            "",
+            f"{options.groups * 5:,} Alertmanager notifications (webhook version 4): "
+            f"{options.groups} alert groups of 5 notifications each (an alert fires; a second "
+            "and a third join; the first resolves; the group resolves), a group's next "
+            "notification sent once its previous one was answered, as an Alertmanager does, "
+            f"from {options.senders} concurrent senders (each on its own keep-alive "
+            f"connection). The groups come from {sources} sources, 5 groups each, so that "
+            "none is a storm (past 5 new groups of one source in 10 minutes, opsbot pages "
+            "once for the storm): exactly one page per group is owed, to a roster with "
+            "someone on standby at the time of the run. Meanwhile signed `/incident list` "
+            f"commands arrive at {options.slash_rate:g} per second from another thread, from "
+            "the first notification until the alerts' work is done, and at least "
+            f"{options.slash_least} per server. opsbot is `opsbot serve` (its scheduler in "
+            "process, which sends what was deferred) started through the CLI (SQLite in WAL "
+            "mode; PostgreSQL in a schema of its own); the baseline is the same cheroot "
+            "server (bot.http_server.HttpServer, "
+            f"{SERVER_THREADS} threads) with a WSGI app that reads an alert's body and "
+            "answers 200 storing nothing, and hands Slack's requests to a bare Bolt app "
+            "that only acks. Each has its own process, the Web API stand-in another, the "
+            f"senders a third; the servers take turns in {options.rounds} rounds, each with "
+            "sources of its own, after an unmeasured warm-up (5 groups of a source of its "
+            "own). Answer: from writing a notification until its answer was read; ack: the "
+            "same for a slash command (its ack). First notification → page DM: from the "
+            "moment a group's first notification was answered 2xx until the stand-in "
+            "answered the page's `chat.postMessage` to the person on standby (both clocks "
+            "are the machine's monotonic clock). Page DMs are counted in the stand-in per "
+            "group; unprocessed: notifications the inbox holds not acted on; unsent: "
+            "deliveries still owed. Work done: from each round's first notification until "
+            "every page had arrived, the inbox was empty and the ledger idle, summed over the "
+            f"rounds. Goals: page p99 under {GOAL_PAGE_P99:g} s, answer p99 within "
+            f"{GOAL_ANSWER_RATIO:g} times the baseline's, ack p99 within "
+            f"{GOAL_ACK_RATIO:g} times the baseline's, exactly one page per group, nothing left.",
+            *skipped,
+            "",
+            header,
+            *[_row(r, baseline) for r in results],
+        ]
+    )
