@@ -177,6 +177,7 @@ def alert(name: str, instance: str, **extra: Any) -> dict[str, Any]:
 # -- one group, one page ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts Alertmanager
 def test_a_group_posts_once_and_pages_once_and_an_alert_joining_edits_it(stack, standin):
     with freeze_time(CAROL_ON_STANDBY), stack() as s:
         s.alertmanager.push([alert("HighLatency", "web-1")])
@@ -196,7 +197,8 @@ def test_a_group_posts_once_and_pages_once_and_an_alert_joining_edits_it(stack, 
         assert len(top_level(standin)) == 1
 
 
-def test_resolving_in_alertmanager_stops_the_page_and_the_message_says_resolved(stack, standin):
+@pytest.mark.slow  # starts Alertmanager
+def test_resolving_in_alertmanager_stops_the_page_and_firing_again_pages_again(stack, standin):
     with freeze_time(CAROL_ON_STANDBY) as clock, stack() as s:
         s.alertmanager.push([alert("DiskFull", "db-1"), alert("DiskFull", "db-2")])
         the_message(s.bot, standin, "2 firing, 0 resolved")
@@ -219,7 +221,16 @@ def test_resolving_in_alertmanager_stops_the_page_and_the_message_says_resolved(
         assert len(pages_to(standin, CAROL)) == 1
         assert pages_to(standin, "U0BOB0001") == [] and pages_to(standin, "U0LEAD001") == []
 
+        # firing again after it resolved: a new message, and a new page
+        s.alertmanager.push([alert("DiskFull", "db-1")])
+        wait_until(lambda: len(pages_to(standin, CAROL)) == 2, WAIT, "Carol's second page")
+        assert s.bot.wait_idle(30)
+        resolved, again = top_level(standin)
+        assert "*Resolved:*" in resolved.visible_text
+        assert "*Firing:*" in again.visible_text and "1 firing, 0 resolved" in again.visible_text
 
+
+@pytest.mark.slow  # starts Alertmanager
 def test_alerts_alertmanager_left_out_are_shown_as_truncated(stack, standin):
     # group_wait: the five alerts of one push are all in the group before its first
     # notification (with 0s, Alertmanager may notify as the first of them lands)
@@ -232,6 +243,7 @@ def test_alerts_alertmanager_left_out_are_shown_as_truncated(stack, standin):
         assert len(pages_to(standin, CAROL)) == 1
 
 
+@pytest.mark.slow  # starts Alertmanager
 def test_the_two_alertmanagers_of_a_pair_post_once_and_page_once(
     database_url,
     standin,
@@ -274,6 +286,7 @@ def test_the_two_alertmanagers_of_a_pair_post_once_and_page_once(
 # -- Silence 1h ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts Alertmanager
 def test_silence_1h_creates_the_groups_silence_in_alertmanager_and_says_who(stack, standin):
     """The app's clock frozen at the real moment: Alertmanager refuses a silence that ends
     before its own now."""
@@ -298,7 +311,10 @@ def test_silence_1h_creates_the_groups_silence_in_alertmanager_and_says_who(stac
         matchers = {
             (m["name"], m["value"], m["isEqual"], m["isRegex"]) for m in silence["matchers"]
         }
-        assert matchers == {
+        # equality matchers of the group's labels (alertname, its group_by), and of no label
+        # the group's alert does not have
+        assert ("alertname", "DiskFull", True, False) in matchers
+        assert matchers <= {
             (name, value, True, False) for name, value in labels("DiskFull", "db-1").items()
         }
         assert silence["status"]["state"] == "active"
@@ -335,3 +351,33 @@ def test_silence_on_a_source_without_alertmanager_url_is_refused(bot, server, st
     )
     assert answer.get("response_type") == "ephemeral"
     assert thread_of(standin, message) == []
+
+
+@pytest.mark.slow  # starts Alertmanager
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the silence matches the group's common labels (instance=db-1 too), not its "
+    "group labels, so an alert joining the group after 'silenced this group' still notifies",
+)
+def test_silence_1h_silences_an_alert_that_joins_the_group_afterwards(stack, standin):
+    """The thread says the group was silenced: another instance of the group's alert that
+    fires within the hour is silenced too, and the message does not move."""
+    with freeze_time(real_now().replace(microsecond=0)), stack(silences=True) as s:
+        s.alertmanager.push([alert("DiskFull", "db-1")])
+        message = the_message(s.bot, standin, "1 firing")
+        with s.bot.db.read() as session:
+            episode = session.scalars(select(AlertEpisode)).one()
+        Slack(s.bot, s.server, standin).click(
+            "alert_silence_1", str(episode.id), user=BOB, channel=ALERTS
+        )
+        assert "silenced this group for 1h" in thread_of(standin, message)[-1].text
+
+        s.alertmanager.push([alert("DiskFull", "db-2")])
+        joined = wait_until(
+            lambda: next((a for a in s.alertmanager.alerts() if "db-2" in str(a)), None),
+            WAIT,
+            "db-2 in Alertmanager",
+        )
+        [silence] = s.alertmanager.silences()
+        assert joined["status"]["silencedBy"] == [silence["id"]]
+        assert "1 firing, 0 resolved" in top_level(standin)[0].visible_text

@@ -272,3 +272,51 @@ def test_two_processes_acting_on_the_same_stored_notifications_page_each_group_o
         assert len(notes) == len(set(notes)), notes  # no change told twice
     assert count(postgres_url, Escalation) == GROUPS
     assert count(postgres_url, AlertEpisode) == GROUPS
+
+
+def test_an_ha_pair_posting_to_two_processes_at_once_pages_each_group_once(
+    tmp_path, standin, postgres_url, processes
+):
+    """The two Alertmanagers of an HA pair post each group's notification at the same moment,
+    each to another `opsbot serve` of one deployment (PostgreSQL): one message and one page
+    per group."""
+    standin.add_channel("alerts", ALERTS)
+    env = alerts_environment(tmp_path, standin, postgres_url)
+    ports = [free_port(), free_port()]
+    path = "/alerts/" + source_url(env, ports[0]).rsplit("/alerts/", 1)[1]
+    for port in ports:
+        processes.append(opsbot(env, "serve", "--port", str(port), "--no-scheduler"))
+    for port, process in zip(ports, processes, strict=True):
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+
+    answers: list[int] = []
+    for group in range(GROUPS):
+        body = am_body(f"Group{group}", [am_alert(f"Group{group}")])
+        together = threading.Barrier(len(ports))
+
+        def send(port: int, body: dict[str, Any] = body, together: Any = together) -> None:
+            together.wait(10)
+            answers.append(post(f"http://127.0.0.1:{port}{path}", body)[0])
+
+        senders = [threading.Thread(target=send, args=(port,)) for port in ports]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(30)
+    assert answers == [200] * (GROUPS * len(ports))
+    wait_until(
+        lambda: (
+            count(postgres_url, AlertInbox, AlertInbox.processed_at.is_(None)) == 0
+            and len(all_pages(standin)) >= GROUPS
+        ),
+        WAIT,
+        "every notification acted on and the groups paged",
+    )
+    results = [stop(process) for process in processes]
+    assert [code for code, _ in results] == [0, 0], [log[-3000:] for _, log in results]
+
+    assert len(all_pages(standin)) == GROUPS
+    assert len(top_level(standin)) == GROUPS
+    assert [m for m in standin.messages(ALERTS) if m.thread_ts is not None] == []
+    assert count(postgres_url, Escalation) == GROUPS
+    assert count(postgres_url, AlertEpisode) == GROUPS
