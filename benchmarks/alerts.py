@@ -89,8 +89,8 @@ WARMUP_GROUPS = 5
 class Options:
     groups: int = 200
     senders: int = 10
-    slash_rate: float = 20.0  # slash commands per second
-    slash_least: int = 400  # slash commands per server at least, over all rounds
+    slash_rate: float = 25.0  # slash commands per second
+    slash_least: int = 250  # slash commands per server at least, over all rounds
     rounds: int = 2
     postgres_url: str = field(default_factory=lambda: default_postgres_url())
 

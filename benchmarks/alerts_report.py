@@ -81,6 +81,7 @@ def _row(r: Result, baseline: Result) -> str:
         goal = "yes" if not failed else "**no**: " + ", ".join(failed)
     else:
         pages = delay = left = goal = "—"
+    work = f"{r.work:.1f} s" if r.is_opsbot else "—"
     cells = [
         r.server,
         r.database,
@@ -93,7 +94,7 @@ def _row(r: Result, baseline: Result) -> str:
         pages,
         delay,
         left,
-        f"{r.work:.1f} s",
+        work,
         goal,
     ]
     return "| " + " | ".join(cells) + " |"
