@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts import reading
 from bot.alerts.commands import USAGE, AlertsCommand, parse
+from bot.alerts.render import NAME_CHARS, shown
 from bot.errors import UsageError
 from bot.incidents.render import duration
 from bot.slack import blocks as bk
@@ -141,7 +142,7 @@ def _roster(config: OrgConfig, roster_id: str) -> str:
 
 def _title(group: GroupRead, config: OrgConfig) -> str:
     return (
-        f"{ICON[group.firing]} *{escape(group.name)}* · `{escape(group.source_id)}` → "
+        f"{ICON[group.firing]} *{shown(group.name, NAME_CHARS)}* · `{escape(group.source_id)}` → "
         f"{_roster(config, group.roster_id)}"
     )
 
@@ -217,7 +218,5 @@ def _plain(group: GroupRead, config: OrgConfig) -> str:
         if group.acknowledged_by
         else "not acknowledged"
     )
-    return (
-        f"{escape(group.name)} ({escape(group.source_id)} → {_roster(config, group.roster_id)}, "
-        f"paged {paged}, {taken})"
-    )
+    name, roster = shown(group.name, NAME_CHARS), _roster(config, group.roster_id)
+    return f"{name} ({escape(group.source_id)} → {roster}, paged {paged}, {taken})"

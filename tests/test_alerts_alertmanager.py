@@ -354,11 +354,6 @@ def test_silence_on_a_source_without_alertmanager_url_is_refused(bot, server, st
 
 
 @pytest.mark.slow  # starts Alertmanager
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the silence matches the group's common labels (instance=db-1 too), not its "
-    "group labels, so an alert joining the group after 'silenced this group' still notifies",
-)
 def test_silence_1h_silences_an_alert_that_joins_the_group_afterwards(stack, standin):
     """The thread says the group was silenced: another instance of the group's alert that
     fires within the hour is silenced too, and the message does not move."""

@@ -319,3 +319,17 @@ def test_the_generic_webhook_shows_what_it_is_sent_and_obeys_none_of_it(
     body["status"] = "resolved"
     send(bot, url, body)
     assert "Resolved" in top_level(standin)[0].visible_text
+
+
+def test_a_mention_in_monitorings_text_reads_as_words_and_pings_nobody(
+    bot, standin, prometheus, clock
+):
+    body = am_body(
+        "Escalate",
+        [am_alert("Escalate", summary="ping <@U0BOB0001|bob> and <#C0GENERAL1|general>")],
+    )
+    send(bot, prometheus, body)
+    [message] = top_level(standin)
+    shown = message.text + str(message.blocks)
+    assert "<@U0BOB0001" not in shown and "<#C0GENERAL1" not in shown
+    assert "ping @bob and #general" in shown

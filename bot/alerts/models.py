@@ -89,6 +89,9 @@ class AlertEpisode(Base):
     name: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[str] = mapped_column(Text, default="")
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # the route labels
+    # the labels the sender grouped by (Alertmanager's groupLabels): what a silence matches,
+    # so that it holds for alerts that join the group later
+    group_labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     truncated: Mapped[int] = mapped_column(Integer, default=0)
     roster_id: Mapped[str] = mapped_column(String(64))
     pages: Mapped[bool] = mapped_column(Boolean, default=True)  # the route pages

@@ -11,7 +11,7 @@ from bot.alerts.models import AlertEpisode, AlertState, AlertStorm
 from bot.escalation.models import Escalation, Page
 from bot.incidents.models import Incident
 from bot.slack import blocks as bk
-from bot.slack.escaping import code, escape, mention
+from bot.slack.escaping import code, escape, flat, mention
 
 SHOWN_ALERTS = 10  # alerts listed on a message; the rest are counted
 SHOWN_LABELS = 6
@@ -27,15 +27,22 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown(text: str, limit: int) -> str:
+    """Monitoring's text as mrkdwn: cut, escaped, broadcasts broken, and no markup at all:
+    a mention in an alert's text reads as words and pings nobody (monitoring is not a
+    person naming a colleague)."""
+    return flat(cut(text, limit))
+
+
 def link(url: str, label: str) -> str:
     """A mrkdwn link whose address cannot break out of its markup."""
     safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return f"<{safe}|{escape(label)}>"
+    return f"<{safe}|{flat(label)}>"
 
 
 def page_about(episode: AlertEpisode) -> str:
     """What a page for this episode says it is about (stored on the chain)."""
-    return f"the alert *{escape(cut(episode.name, NAME_CHARS))}* (from `{episode.source_id}`)"
+    return f"the alert *{shown(episode.name, NAME_CHARS)}* (from `{episode.source_id}`)"
 
 
 def storm_about(source_id: str) -> str:
@@ -43,19 +50,17 @@ def storm_about(source_id: str) -> str:
 
 
 def _labels(labels: dict[str, str]) -> str:
-    shown = [code(cut(f"{k}={v}", LABEL_CHARS)) for k, v in list(labels.items())[:SHOWN_LABELS]]
+    pairs = [code(cut(f"{k}={v}", LABEL_CHARS)) for k, v in list(labels.items())[:SHOWN_LABELS]]
     more = len(labels) - SHOWN_LABELS
-    return " ".join(shown) + (f" +{more}" if more > 0 else "")
+    return " ".join(pairs) + (f" +{more}" if more > 0 else "")
 
 
 def _alert_line(state: AlertState) -> str:
-    parts = [f"{ICON.get(state.status, '')} {escape(cut(state.summary, SUMMARY_CHARS))}"]
+    parts = [f"{ICON.get(state.status, '')} {shown(state.summary, SUMMARY_CHARS)}"]
     labels = _labels(state.labels)
     if labels:
         parts.append(labels)
-    values = ", ".join(
-        escape(cut(f"{k}={v}", VALUE_CHARS)) for k, v in list(state.values.items())[:4]
-    )
+    values = ", ".join(shown(f"{k}={v}", VALUE_CHARS) for k, v in list(state.values.items())[:4])
     if values:
         parts.append(f"_{values}_")
     links = " · ".join(link(url, label) for label, url in state.links if len(url) <= 2000)
@@ -100,14 +105,14 @@ def episode_message(
     resolved = [s for s in states if s.status != "firing"]
     word = "Firing" if episode.is_firing else "Resolved"
     counts = f"{len(firing)} firing, {len(resolved)} resolved"
-    name = escape(cut(episode.name, NAME_CHARS))
+    name = shown(episode.name, NAME_CHARS)
     head = f"{ICON[episode.status]} *{word}:* *{name}* · `{escape(episode.source_id)}` · {counts}"
     blocks = [bk.section(head)]
     if episode.message:
-        blocks += bk.sections(escape(cut(episode.message, MESSAGE_CHARS)))
-    shown = [*firing, *resolved][:SHOWN_ALERTS]
-    lines = [f"• {_alert_line(s)}" for s in shown]
-    left = len(states) - len(shown)
+        blocks += bk.sections(shown(episode.message, MESSAGE_CHARS))
+    listed = [*firing, *resolved][:SHOWN_ALERTS]
+    lines = [f"• {_alert_line(s)}" for s in listed]
+    left = len(states) - len(listed)
     if left > 0:
         lines.append(f"… and {left} more alerts")
     if episode.truncated:
@@ -142,9 +147,9 @@ def note(episode: AlertEpisode, args: dict[str, Any]) -> dict[str, Any]:
     if args.get("acknowledged_by"):
         lines.append(f":white_check_mark: {mention(args['acknowledged_by'])} acknowledged.")
     for summary in args.get("joined") or []:
-        lines.append(f"{ICON['firing']} Firing: {escape(cut(summary, SUMMARY_CHARS))}")
+        lines.append(f"{ICON['firing']} Firing: {shown(summary, SUMMARY_CHARS)}")
     for summary in args.get("resolved") or []:
-        lines.append(f"{ICON['resolved']} Resolved: {escape(cut(summary, SUMMARY_CHARS))}")
+        lines.append(f"{ICON['resolved']} Resolved: {shown(summary, SUMMARY_CHARS)}")
     if args.get("over"):
         lines.append(":large_green_circle: *The group resolved.* Paging stopped.")
     if args.get("unanswered"):
@@ -173,9 +178,7 @@ def storm_message(
         f":thunder_cloud_and_rain: *Alert storm* from `{escape(storm.source_id)}`: "
         f"{len(members)} groups, {len(firing)} still firing. The standby is paged once for all."
     )
-    lines = [
-        f"• {ICON[m.status]} {escape(cut(m.name, NAME_CHARS))}" for m in members[:SHOWN_GROUPS]
-    ]
+    lines = [f"• {ICON[m.status]} {shown(m.name, NAME_CHARS)}" for m in members[:SHOWN_GROUPS]]
     if len(members) > SHOWN_GROUPS:
         lines.append(f"… and {len(members) - SHOWN_GROUPS} more groups")
     blocks = [bk.section(head), *bk.sections("\n".join(lines) or "—")]

@@ -39,6 +39,7 @@ from bot.escalation.service import EscalationService
 from bot.incidents.models import Incident
 from bot.incidents.service import IncidentService
 from bot.ledger import Due, Ledger
+from bot.slack.escaping import without_mentions
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class AlertService:
             name=note.name,
             message=note.message,
             labels=note.route_labels,
+            group_labels=note.group_labels,
             truncated=note.truncated,
             roster_id=routing.roster_id,
             pages=routing.page,
@@ -276,7 +278,8 @@ class AlertService:
             parts.append(f"resolved: {'; '.join(resolved)}")
         if over:
             parts.append("the alert group resolved")
-        text = f"{episode.name} — " + ", ".join(parts)
+        # (stored as words: a mention in monitoring's text pings nobody)
+        text = without_mentions(f"{episode.name} — " + ", ".join(parts))
         return self.incidents.record(
             session, incident, f"alerts:{episode.source_id}", "alert", text
         )
@@ -399,7 +402,7 @@ class AlertService:
             episode.revision += 1
             due = out.refresh(episode, now)
             Ledger.enqueue(session, due, now)
-            text = f"{episode.name} ({episode.source_id}): the incident was declared from it"
+            text = without_mentions(f"{episode.name}: the incident was declared from it")
             actor = f"alerts:{episode.source_id}"
             return [due.key, *self.incidents.record(session, incident, actor, "alert", text)]
 

@@ -222,13 +222,15 @@ class AlertFlows:
             raise AlertError(
                 "This alert's source has no `alertmanager_url`, so it cannot be silenced from here."
             )
-        if not episode.labels:
+        # the labels the group is made by, so the silence holds for alerts that join it later
+        matchers = episode.group_labels or episode.labels
+        if not matchers:
             raise AlertError("This alert group has no labels in common to silence it by.")
         now = self.clock.now()
         try:
             silence_id = create_silence(
                 source.alertmanager_url,
-                episode.labels,
+                matchers,
                 now,
                 now + dt.timedelta(hours=hours),
                 f"{who} (via opsbot)",

@@ -91,6 +91,7 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("labels", sa.JSON(), nullable=False),
+        sa.Column("group_labels", sa.JSON(), nullable=False),
         sa.Column("truncated", sa.Integer(), nullable=False),
         sa.Column("roster_id", sa.String(length=64), nullable=False),
         sa.Column("pages", sa.Boolean(), nullable=False),
