@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.alerts import deliveries as out
-from bot.alerts import episodes, storms
+from bot.alerts import episodes, incident_link, storms
 from bot.alerts.inbox import from_json
 from bot.alerts.models import (
     FIRING,
@@ -36,10 +36,8 @@ from bot.db.upsert import insert_if_absent, rows_matched
 from bot.errors import Refusal
 from bot.escalation.models import Escalation
 from bot.escalation.service import EscalationService
-from bot.incidents.models import Incident
 from bot.incidents.service import IncidentService
 from bot.ledger import Due, Ledger
-from bot.slack.escaping import without_mentions
 
 log = logging.getLogger(__name__)
 
@@ -171,53 +169,35 @@ class AlertService:
             row, began = storm
             if began:
                 dues.append(out.storm_post(row, channel, now))
-                done.keys += self._page_storm(session, row)
+                done.keys += self._page(session, row, storm_about(row.source_id))
             else:
                 dues.append(out.storm_refresh(row, now))
         elif routing.page and routing.declare is None:
-            done.keys += self._page(session, episode)
+            done.keys += self._page(session, episode, page_about(episode))
         for due in dues:
             Ledger.enqueue(session, due, now)
         done.keys += [due.key for due in dues]
         return done
 
-    def _page(self, session: Session, episode: AlertEpisode) -> list[str]:
-        source = self.config.alert_source(episode.source_id)
-        roster = self.config.roster(episode.roster_id)
+    def _page(self, session: Session, paging: AlertEpisode | AlertStorm, about: str) -> list[str]:
+        """Page the roster of an episode (or a storm) for it; the chain is kept on it."""
+        source = self.config.alert_source(paging.source_id)
+        roster = self.config.roster(paging.roster_id)
         if roster is None or source is None:
-            log.warning("alerts: roster %s is not configured; not paged", episode.roster_id)
+            log.warning("alerts: roster %s is not configured; not paged", paging.roster_id)
             return []
         started = self.escalations.start_about(
             session,
             roster,
-            about=page_about(episode),
+            about=about,
             about_channel=self.config.alerts_channel,
-            started_by=f"alerts:{episode.source_id}",
+            started_by=f"alerts:{paging.source_id}",
             off_hours=source.outside_windows == "page",
         )
         if started is None:
             return []
         chain, keys = started
-        episode.escalation_id = chain.id
-        return keys
-
-    def _page_storm(self, session: Session, storm: AlertStorm) -> list[str]:
-        roster = self.config.roster(storm.roster_id)
-        source = self.config.alert_source(storm.source_id)
-        if roster is None or source is None:
-            return []
-        started = self.escalations.start_about(
-            session,
-            roster,
-            about=storm_about(storm.source_id),
-            about_channel=self.config.alerts_channel,
-            started_by=f"alerts:{storm.source_id}",
-            off_hours=source.outside_windows == "page",
-        )
-        if started is None:
-            return []
-        chain, keys = started
-        storm.escalation_id = chain.id
+        paging.escalation_id = chain.id
         return keys
 
     def _update(
@@ -235,7 +215,9 @@ class AlertService:
         for due in dues:
             Ledger.enqueue(session, due, now)
         done.keys = [due.key for due in dues]
-        done.keys += self._tell_incident(session, episode, moves.joined, moves.resolved, False)
+        done.keys += incident_link.tell(
+            session, self.incidents, episode, moves.joined, moves.resolved, over=False
+        )
         return done
 
     def _resolve(
@@ -256,33 +238,8 @@ class AlertService:
         keys = [due.key for due in dues]
         if episode.escalation_id is not None:
             keys += self.escalations.stop(session, episode.escalation_id)
-        keys += self._tell_incident(session, episode, [], moves.resolved, True)
+        keys += incident_link.tell(session, self.incidents, episode, [], moves.resolved, over=True)
         return Processed(keys, episode.id)
-
-    def _tell_incident(
-        self,
-        session: Session,
-        episode: AlertEpisode,
-        joined: list[str],
-        resolved: list[str],
-        over: bool,
-    ) -> list[str]:
-        """The linked incident's timeline records the alert's changes."""
-        incident = session.get(Incident, episode.incident_id) if episode.incident_id else None
-        if incident is None or not (joined or resolved or over):
-            return []
-        parts = []
-        if joined:
-            parts.append(f"firing again or new: {'; '.join(joined)}")
-        if resolved:
-            parts.append(f"resolved: {'; '.join(resolved)}")
-        if over:
-            parts.append("the alert group resolved")
-        # (stored as words: a mention in monitoring's text pings nobody)
-        text = without_mentions(f"{episode.name} — " + ", ".join(parts))
-        return self.incidents.record(
-            session, incident, f"alerts:{episode.source_id}", "alert", text
-        )
 
     # -- acknowledging ---------------------------------------------------------------
     def acknowledge(self, episode_id: int, user: str) -> Change:
@@ -373,38 +330,10 @@ class AlertService:
 
     # -- linking an incident ---------------------------------------------------------
     def claim_declare(self, episode_id: int) -> AlertEpisode | None:
-        """The episode whose route declares, claimed for declaring by this caller (once)."""
-        now = self.clock.now()
-        with self.db.session(background=True) as session:
-            won = rows_matched(
-                session,
-                update(AlertEpisode)
-                .where(
-                    AlertEpisode.id == episode_id,
-                    AlertEpisode.declare_claimed_at.is_(None),
-                    AlertEpisode.incident_id.is_(None),
-                )
-                .values(declare_claimed_at=now)
-                .execution_options(synchronize_session=False),
-            )
-            return session.get(AlertEpisode, episode_id) if won == 1 else None
+        return incident_link.claim_declare(self.db, self.clock, episode_id)
 
     def link_incident(self, episode_id: int, incident_id: int) -> list[str]:
-        """The incident declared for this episode: the message links it, and the incident's
-        timeline records the alert's changes from now on."""
-        now = self.clock.now()
-        with self.db.session() as session:
-            episode = session.get(AlertEpisode, episode_id)
-            incident = session.get(Incident, incident_id)
-            if episode is None or incident is None or episode.incident_id is not None:
-                return []
-            episode.incident_id = incident_id
-            episode.revision += 1
-            due = out.refresh(episode, now)
-            Ledger.enqueue(session, due, now)
-            text = without_mentions(f"{episode.name}: the incident was declared from it")
-            actor = f"alerts:{episode.source_id}"
-            return [due.key, *self.incidents.record(session, incident, actor, "alert", text)]
+        return incident_link.link(self.db, self.incidents, self.clock, episode_id, incident_id)
 
     def silenced(self, episode_id: int, user: str, hours: int, silence_id: str) -> list[str]:
         """Say in the episode's thread who silenced it, for how long, and the silence's id."""
