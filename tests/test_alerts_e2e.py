@@ -333,3 +333,38 @@ def test_a_mention_in_monitorings_text_reads_as_words_and_pings_nobody(
     shown = message.text + str(message.blocks)
     assert "<@U0BOB0001" not in shown and "<#C0GENERAL1" not in shown
     assert "ping @bob and #general" in shown
+
+
+def test_metrics_count_alerts_received_pages_and_their_acknowledgement(
+    bot, standin, server, prometheus, slack, clock
+):
+    from urllib.request import urlopen
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    send(bot, prometheus, am_body("HighLatency", [am_alert("HighLatency")]))
+    send(bot, prometheus, am_body("HighLatency", [am_alert("HighLatency", "resolved")]))
+    send(bot, prometheus, am_body("DiskFull", [am_alert("DiskFull")]))
+    assert post(prometheus, b"{")[0] == 400
+    with bot.db.read() as session:
+        chain = session.scalars(select(Escalation).where(Escalation.status == "active")).one()
+    clock.tick(dt.timedelta(seconds=90))
+    slack.click("page_ack", str(chain.id), user=CAROL, channel=CAROL)
+    with urlopen(server + "/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+    def value(name: str, **labels: str) -> float:
+        return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+    assert value("opsbot_alerts_received_total", source="prometheus", status="firing") == 2
+    assert value("opsbot_alerts_received_total", source="prometheus", status="resolved") == 1
+    assert value("opsbot_alerts_received_total", source="prometheus", status="rejected") == 1
+    assert value("opsbot_pages_total", roster="platform") == 2
+    assert value("opsbot_pages_acknowledged_total", roster="platform") == 1
+    assert value("opsbot_page_acknowledge_seconds_count", roster="platform") == 1
+    assert value("opsbot_page_acknowledge_seconds_sum", roster="platform") == 90
