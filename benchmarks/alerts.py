@@ -259,11 +259,12 @@ def opsbot_subject(
 # -- measuring ----------------------------------------------------------------------------
 
 
-def groups_of(numbers: range, subject: Subject, prefix: str = "Bench") -> list[Group]:
-    def source(number: int) -> str:
-        return WARMUP_SOURCE if prefix != "Bench" else source_id(number // GROUPS_PER_SOURCE + 1)
-
-    return [Group(n, group_name(n, prefix), subject.paths[source(n)]) for n in numbers]
+def measured_groups(numbers: range, subject: Subject) -> list[Group]:
+    """The measured groups `numbers`: GROUPS_PER_SOURCE of each source, in turn."""
+    return [
+        Group(n, group_name(n), subject.paths[source_id(n // GROUPS_PER_SOURCE + 1)])
+        for n in numbers
+    ]
 
 
 def load_round(subject: Subject, groups: list[Group], options: Options, least: int) -> None:
@@ -287,7 +288,8 @@ def load_round(subject: Subject, groups: list[Group], options: Options, least: i
 
 def warm_up(subject: Subject, options: Options) -> None:
     """A few groups of a source of their own, with slash commands, not measured."""
-    warm = groups_of(range(WARMUP_GROUPS), subject, prefix="Warm")
+    path = subject.paths[WARMUP_SOURCE]
+    warm = [Group(n, group_name(n, "Warm"), path) for n in range(WARMUP_GROUPS)]
     stream = SlashStream(subject.url, options.slash_rate, 10).start()
     try:
         send_notifications(subject.url, warm, options.senders)
@@ -307,7 +309,7 @@ def measure(subjects: list[Subject], options: Options) -> list[Result]:
         )
         least = max(1, options.slash_least // len(by_source))
         for subject in subjects:
-            load_round(subject, groups_of(numbers, subject), options, least)
+            load_round(subject, measured_groups(numbers, subject), options, least)
     for subject in subjects:
         subject.check()
     return [subject.result for subject in subjects]

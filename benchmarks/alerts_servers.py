@@ -36,6 +36,8 @@ from benchmarks.servers import (
     free_port,
     server_process,
 )
+from bot.kit.standin import SlackStandIn
+from bot.kit.standin.faults import Outcome
 
 
 @dataclass(frozen=True)
@@ -48,33 +50,33 @@ class Posted:
     ok: bool
 
 
+class TimedStandIn(SlackStandIn):
+    """The stand-in, noting when it answered each chat.postMessage (`posted`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted: list[Posted] = []
+        self.posted_lock = threading.Lock()
+
+    def handle_api(
+        self, method: str, args: dict[str, Any], token: str | None, headers: dict[str, str]
+    ) -> Outcome:
+        outcome = super().handle_api(method, args, token, headers)
+        if method == "chat.postMessage":
+            ok = outcome.status == 200 and bool(outcome.body.get("ok"))
+            noted = Posted(time.perf_counter(), str(args.get("channel")), str(args.get("text")), ok)
+            with self.posted_lock:
+                self.posted.append(noted)
+        return outcome
+
+
 def _timed_standin_process(
     conn: Connection, users: dict[str, str], channels: dict[str, str]
 ) -> None:
-    """Child process: a SlackStandIn noting when each chat.postMessage was answered, telling
-    the benchmark over `conn` what it noted until told to stop."""
-    from bot.kit.standin import SlackStandIn
-
-    class TimedStandIn(SlackStandIn):
-        def __init__(self) -> None:
-            super().__init__()
-            self.posted: list[Posted] = []
-            self.posted_lock = threading.Lock()
-
-        def handle_api(
-            self, method: str, args: dict[str, Any], token: str | None, headers: dict[str, str]
-        ) -> Any:
-            outcome = super().handle_api(method, args, token, headers)
-            if method == "chat.postMessage":
-                ok = outcome.status == 200 and bool(outcome.body.get("ok"))
-                noted = Posted(
-                    time.perf_counter(), str(args.get("channel")), str(args.get("text")), ok
-                )
-                with self.posted_lock:
-                    self.posted.append(noted)
-            return outcome
-
-    with TimedStandIn() as standin:
+    """Child process: a TimedStandIn telling the benchmark over `conn` what it noted, until
+    told to stop."""
+    standin = TimedStandIn()
+    with standin:
         for user_id, name in users.items():
             standin.add_user(user_id, name)
         for name, channel_id in channels.items():
@@ -89,11 +91,6 @@ def _timed_standin_process(
                 if op == "posted":  # what was posted since the first `args[0]` notes
                     with standin.posted_lock:
                         conn.send(("ok", standin.posted[args[0] :]))
-                elif op == "calls":  # how many calls of each method
-                    counts: dict[str, int] = {}
-                    for call in standin.calls:
-                        counts[call.method] = counts.get(call.method, 0) + 1
-                    conn.send(("ok", counts))
                 elif op == "errors":
                     conn.send(("ok", list(standin.errors)))
                 else:
@@ -141,9 +138,6 @@ class TimedSlack:
         """Every chat.postMessage so far, in the order answered."""
         self._posted.extend(self._call("posted", len(self._posted)))
         return list(self._posted)
-
-    def call_counts(self) -> dict[str, int]:
-        return dict(self._call("calls"))
 
     def errors(self) -> list[str]:
         return list(self._call("errors"))
@@ -224,7 +218,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_baseline:
         return serve_baseline()
     parser.error("nothing to do: this module is the alerts benchmark's server processes")
-    return 2
 
 
 if __name__ == "__main__":
