@@ -60,13 +60,16 @@ class GiveWay:
     Requests are counted while they are answered (`answering`). Background work starts
     (`background`) at once when none is; while they keep coming, it waits for a moment
     without one, at most `patience` seconds, and then starts only when no other background
-    work is running, so it always moves, one piece at a time."""
+    work is running, so it always moves, one piece at a time. Urgent background work (an
+    alert group's first message and page) goes before the rest: other background work does
+    not start while urgent work waits."""
 
     def __init__(self, patience: float = 0.25):
         self.patience = patience
         self._changed = threading.Condition()
         self._answering = 0
         self._running = 0
+        self._urgent_waiting = 0
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -79,11 +82,30 @@ class GiveWay:
                 self._answering -= 1
                 self._changed.notify_all()
 
-    @contextmanager
-    def background(self) -> Iterator[None]:
+    def briefly(self) -> None:
+        """Wait for a moment without requests being answered, at most `patience` seconds
+        (a request that is itself answered, an alert notification, gives Slack's the way
+        without waiting behind background work)."""
         with self._changed:
             self._changed.wait_for(lambda: self._answering == 0, timeout=self.patience)
-            self._changed.wait_for(lambda: self._answering == 0 or self._running == 0)
+
+    @contextmanager
+    def background(self, *, urgent: bool = False) -> Iterator[None]:
+        with self._changed:
+            if urgent:
+                self._urgent_waiting += 1
+            try:
+                self._changed.wait_for(lambda: self._answering == 0, timeout=self.patience)
+                self._changed.wait_for(
+                    lambda: (
+                        (self._answering == 0 or self._running == 0)
+                        and (urgent or self._urgent_waiting == 0)
+                    )
+                )
+            finally:
+                if urgent:
+                    self._urgent_waiting -= 1
+                    self._changed.notify_all()
             self._running += 1
         try:
             yield

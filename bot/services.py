@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,19 +62,26 @@ class Services:
     tick_watch: TickHealth | None = field(default=None)
     # The requests being answered; the work after acks gives way to them.
     give_way: GiveWay = field(default_factory=GiveWay)
+    urgent_work: TrackedExecutor = field(
+        default_factory=lambda: TrackedExecutor(max_workers=4, name="urgent")
+    )
 
-    def later(self, fn: Callable[..., object], *args: object) -> None:
+    def later(self, fn: Callable[..., object], *args: object, urgent: bool = False) -> None:
         """Run Slack work after the ack, off the listeners' pool, giving way to the requests
-        being answered (GiveWay)."""
+        being answered (GiveWay). `urgent` work (an alert group's first message and page)
+        has a pool of its own, and goes before the rest of the background work."""
 
         def run() -> None:
             try:
-                with self.give_way.background():
+                with self.give_way.background(urgent=urgent), self._writes(urgent):
                     fn(*args)
             except Exception:
                 log.exception("work after the ack failed")
 
-        self.after_ack.submit(run)
+        (self.urgent_work if urgent else self.after_ack).submit(run)
+
+    def _writes(self, urgent: bool) -> AbstractContextManager[None]:
+        return self.db.urgent() if urgent else nullcontext()
 
     def deliver_soon(self, keys: list[str]) -> None:
         """Send these ledger deliveries now, after the ack; the tick retries what fails."""
@@ -85,12 +93,14 @@ class Services:
         deadline = self.clock.monotonic() + timeout
         while True:
             left = deadline - self.clock.monotonic()
-            if not (self.listeners.wait_idle(left) and self.after_ack.wait_idle(left)):
+            pools = (self.listeners, self.urgent_work, self.after_ack)
+            if not all(pool.wait_idle(left) for pool in pools):
                 return False
-            if not (self.listeners.busy or self.after_ack.busy):
+            if not any(pool.busy for pool in pools):
                 return True
 
     def close(self) -> None:
         self.listeners.shutdown(wait=True)
+        self.urgent_work.shutdown(wait=True)
         self.after_ack.shutdown(wait=True)
         self.db.dispose()

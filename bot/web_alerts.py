@@ -12,9 +12,10 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from bot.alerts.service import Processed
 from bot.alerts.tokens import source_for_token, token_from_path
 from bot.db.outage import reason, unreachable
-from bot.flows.alerts import MAX_BODY_BYTES, Receipt
+from bot.flows.alerts import MAX_BODY_BYTES, Acted, Receipt
 from bot.http_server import StartResponse
 
 if TYPE_CHECKING:
@@ -93,6 +94,9 @@ def alerts_in(
         limit = f"the body is over {MAX_BODY_BYTES // 1024 // 1024} MiB"
         return _answer(start_response, "413 Content Too Large", {"error": limit})
     try:
+        # Slack's requests first (a moment without one, at most GiveWay's patience); its
+        # writes after Slack's and a new group's page, before the rest
+        services.give_way.briefly()
         received = services.flows.alerts.receive(source_id, body, _headers(environ))
     except Exception as exc:
         if not unreachable(exc):
@@ -106,13 +110,29 @@ def alerts_in(
         log.info("alerts: %s: refused a post: %s", source_id, received.line)
         return _answer(start_response, "400 Bad Request", {"error": received.line})
     services.metrics.alert_received(source_id, received.status)
-    if received.inbox_id is not None:
-        services.later(act_and_deliver, services, received.inbox_id)
+    done = received.done
+    if done is not None and (done.urgent or done.declare):  # a new group
+        services.later(follow_up, services, done, urgent=True)
+    elif done is not None:  # edits and notes of a group already posted
+        services.deliver_soon(done.keys)
+    elif received.inbox_id is not None:
+        services.later(act_and_deliver, services, received.inbox_id, urgent=True)
     return _answer(start_response, "200 OK", {"ok": True})
 
 
+def follow_up(services: Services, done: Processed) -> None:
+    """After the answer, before other work after acks: send a new group's page and message
+    (and declare the incident its route asks for); its edits and notes go with the rest of
+    that work."""
+    deliver(services, services.flows.alerts.follow_up(done))
+
+
 def act_and_deliver(services: Services, inbox_id: int) -> None:
-    """After the answer: act on the notification, then send what it owes."""
-    keys = services.flows.alerts.act(inbox_id)
-    if keys:
-        services.ledger.deliver_keys(keys)
+    """The same for a notification stored but not acted on."""
+    deliver(services, services.flows.alerts.act(inbox_id))
+
+
+def deliver(services: Services, acted: Acted) -> None:
+    if acted.urgent:
+        services.ledger.deliver_keys(acted.urgent)
+    services.deliver_soon(acted.rest)

@@ -141,8 +141,9 @@ def test_a_notification_answered_2xx_then_kill_9_is_paged_once_by_the_restarted_
     """Before the kill, the process is made unable to act (deterministically): a request it
     is answering (Slack's auth.test held) and a piece of after-ack work in progress (an
     info alert's message, held at chat.postMessage) make the work after an ack wait
-    (bot.executor.GiveWay), so the paging notification is stored and answered 2xx, and not
-    acted on, when kill -9 lands."""
+    (bot.executor.GiveWay), so the paging notification is stored and acted on (the page it
+    owes recorded in the ledger) and answered 2xx, and its page not sent, when kill -9
+    lands."""
     standin.add_channel("alerts", ALERTS)
     database_url = f"sqlite:///{tmp_path / 'alerts.db'}"
     env = alerts_environment(tmp_path, standin, database_url)
@@ -180,8 +181,10 @@ def test_a_notification_answered_2xx_then_kill_9_is_paged_once_by_the_restarted_
             first.wait()
         held.release()
     assert first.returncode == -9
-    # the notification was kept, and the process died before acting on it
-    assert count(database_url, AlertInbox, AlertInbox.processed_at.is_(None)) == 1
+    # the notification was kept, with the page it owes, before the 2xx; the process died
+    # before sending the page
+    assert count(database_url, AlertInbox) == 2
+    assert count(database_url, Escalation) == 1
     assert all_pages(standin) == []
 
     port = free_port()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts import deliveries as out
 from bot.alerts import episodes, incident_link, storms
-from bot.alerts.inbox import from_json
+from bot.alerts.inbox import from_json, store, to_json
 from bot.alerts.models import (
     FIRING,
     RESOLVED,
@@ -32,6 +32,7 @@ from bot.change import Change
 from bot.clock import Clock
 from bot.config import OrgConfig
 from bot.db.engine import Database
+from bot.db.outage import unreachable
 from bot.db.upsert import insert_if_absent, rows_matched
 from bot.errors import Refusal
 from bot.escalation.models import Escalation
@@ -51,6 +52,9 @@ class Processed:
     """What acting on one notification did."""
 
     keys: list[str] = field(default_factory=list)
+    # of those, what goes first: a new group's message and its page (edits and notes of
+    # groups already posted can wait behind them)
+    urgent: list[str] = field(default_factory=list)
     episode_id: int | None = None
     opened: bool = False  # a new episode: its first firing notification
     declare: str | None = None  # the route declares an incident of this severity
@@ -78,6 +82,28 @@ class AlertService:
         escalations.when_exhausted.append(self._exhausted)
 
     # -- a notification ------------------------------------------------------------
+    def take(self, source_id: str, note: Notification) -> tuple[int, Processed | None]:
+        """Store a notification and act on it in one transaction (so that it is acted on as
+        it is stored, once); its inbox id, and what acting did. Should acting fail (a bug),
+        the notification is stored alone, for the tick to act on, and None says so."""
+        now = self.clock.now()
+        try:
+            with self.db.session(background=True) as session:  # Slack's acks go first
+                row = AlertInbox(
+                    source_id=source_id,
+                    received_at=now,
+                    notification=to_json(note),
+                    processed_at=now,
+                )
+                session.add(row)
+                session.flush()
+                return row.id, self._act(session, source_id, row.id, note, now)
+        except Exception as exc:
+            if unreachable(exc):
+                raise
+            log.exception("alerts: %s: acting on a notification failed; stored as is", source_id)
+        return store(self.db, source_id, note, now), None
+
     def process(self, inbox_id: int) -> Processed:
         """Act on one stored notification, once: the first to mark it processed does, in the
         transaction that does it."""
@@ -165,18 +191,24 @@ class AlertService:
         dues: list[Due] = [out.post(episode, channel, now)]
         done = Processed(episode_id=episode.id, opened=True, declare=routing.declare)
         storm = storms.join_or_start(session, episode, routing.roster_id, now)
+        paged: list[str] = []
+        edits: list[str] = []
         if storm is not None:
             row, began = storm
             if began:
                 dues.append(out.storm_post(row, channel, now))
-                done.keys += self._page(session, row, storm_about(row.source_id))
+                paged = self._page(session, row, storm_about(row.source_id))
             else:
-                dues.append(out.storm_refresh(row, now))
+                edit = out.storm_refresh(row, now)
+                Ledger.enqueue(session, edit, now)
+                edits.append(edit.key)
         elif routing.page and routing.declare is None:
-            done.keys += self._page(session, episode, page_about(episode))
+            paged = self._page(session, episode, page_about(episode))
         for due in dues:
             Ledger.enqueue(session, due, now)
-        done.keys += [due.key for due in dues]
+        # the page and the group's message go first; a storm's edit can wait
+        done.urgent = paged + [due.key for due in dues]
+        done.keys = done.urgent + edits
         return done
 
     def _page(self, session: Session, paging: AlertEpisode | AlertStorm, about: str) -> list[str]:
@@ -239,7 +271,7 @@ class AlertService:
         if episode.escalation_id is not None:
             keys += self.escalations.stop(session, episode.escalation_id)
         keys += incident_link.tell(session, self.incidents, episode, [], moves.resolved, over=True)
-        return Processed(keys, episode.id)
+        return Processed(keys, episode_id=episode.id)
 
     # -- acknowledging ---------------------------------------------------------------
     def acknowledge(self, episode_id: int, user: str) -> Change:

@@ -15,6 +15,7 @@ reached, one caller at a time tries it and the others are answered at once
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sqlite3
 import threading
@@ -114,27 +115,32 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
 
 
+# Background work that goes before the rest (an alert group's page): its writes wait only
+# for interactive ones. Set with `Database.urgent()`.
+_URGENT: contextvars.ContextVar[bool] = contextvars.ContextVar("urgent_writes", default=False)
+
+INTERACTIVE, URGENT, BACKGROUND = 0, 1, 2
+
+
 class WriterGate:
-    """One writer at a time, and a writer someone is waiting for (a slash command before its
-    ack) goes before background writers (the ledger, the tick)."""
+    """One writer at a time: a writer someone is waiting for (a slash command before its
+    ack) goes first, then urgent background writers (an alert's page), then the rest (the
+    ledger, the tick)."""
 
     def __init__(self) -> None:
         self._turn = threading.Condition()
         self._busy = False
-        self._interactive_waiting = 0
+        self._waiting = [0, 0, 0]  # by level
 
     @contextmanager
     def hold(self, background: bool) -> Iterator[None]:
+        level = (URGENT if _URGENT.get() else BACKGROUND) if background else INTERACTIVE
         with self._turn:
-            if not background:
-                self._interactive_waiting += 1
+            self._waiting[level] += 1
             try:
-                self._turn.wait_for(
-                    lambda: not self._busy and (not background or self._interactive_waiting == 0)
-                )
+                self._turn.wait_for(lambda: not self._busy and not any(self._waiting[:level]))
             finally:
-                if not background:
-                    self._interactive_waiting -= 1
+                self._waiting[level] -= 1
             self._busy = True
         try:
             yield
@@ -183,6 +189,15 @@ class Database:
             session.begin(),
         ):
             yield session
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        """Background writes made inside go before other background writes (SQLite)."""
+        token = _URGENT.set(True)
+        try:
+            yield
+        finally:
+            _URGENT.reset(token)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.alerts import heartbeats, inbox
 from bot.alerts.payloads import MAX_BODY_BYTES, PayloadError, parse, verify_grafana_signature
-from bot.alerts.service import AlertError, AlertService
+from bot.alerts.service import AlertError, AlertService, Processed
 from bot.alerts.silences import SilenceError, create_silence
 from bot.change import Change
 from bot.clock import Clock
@@ -26,7 +26,7 @@ from bot.incidents.service import Actor
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_BODY_BYTES", "AlertFlows", "Receipt", "Received"]
+__all__ = ["MAX_BODY_BYTES", "Acted", "AlertFlows", "Receipt", "Received"]
 
 
 class Receipt(enum.Enum):
@@ -42,6 +42,7 @@ class Received:
     line: str = ""
     inbox_id: int | None = None
     status: str = ""  # the notification's status (firing, resolved), for the metrics
+    done: Processed | None = None  # acted on as it was stored (None: left for `act`)
 
 
 # How an alert's `severity` label reads as an incident's severity, for the declare modal.
@@ -63,6 +64,19 @@ class Draft:
     title: str
     severity: str
     description: str
+
+
+@dataclass
+class Acted:
+    """What acting on a notification owes Slack: `urgent`, a new group's page and message
+    (and a declared incident's), to send at once; `rest`, edits and notes, which may wait."""
+
+    urgent: list[str]
+    rest: list[str]
+
+    @property
+    def keys(self) -> list[str]:
+        return self.urgent + self.rest
 
 
 class AlertFlows:
@@ -101,8 +115,8 @@ class AlertFlows:
             note = parse(source.kind, body, headers)
         except PayloadError as exc:
             return Received(Receipt.REFUSED, str(exc))
-        stored = inbox.store(self.db, source.id, note, now)
-        return Received(Receipt.STORED, "stored", stored, note.status)
+        stored, done = self.alerts.take(source.id, note)
+        return Received(Receipt.STORED, "stored", stored, note.status, done)
 
     def _signature_refused(
         self, source: AlertSource, body: bytes, headers: Mapping[str, str]
@@ -123,24 +137,25 @@ class AlertFlows:
         return None
 
     # -- acting --------------------------------------------------------------------
-    def act(self, inbox_id: int) -> list[str]:
-        """Act on one stored notification (once); the ledger keys it owes."""
-        done = self.alerts.process(inbox_id)
-        keys = list(done.keys)
+    def act(self, inbox_id: int) -> Acted:
+        """Act on one stored notification (once): the ledger keys it owes, the urgent first."""
+        return self.follow_up(self.alerts.process(inbox_id))
+
+    def follow_up(self, done: Processed) -> Acted:
+        """What acting owes Slack, once it is committed; and the incident a `declare:` route
+        asks for, declared now."""
+        acted = Acted(list(done.urgent), [k for k in done.keys if k not in done.urgent])
         if done.opened and done.declare and done.episode_id is not None:
-            keys += self.declare(done.episode_id)
-        return keys
+            acted.urgent += self.declare(done.episode_id)
+        return acted
 
     def act_on_pending(self) -> list[str]:
         """What the inbox still holds (after a crash, or what the tick's heartbeats wrote)."""
-        keys: list[str] = []
-        for inbox_id in inbox.pending(self.db):
-            keys += self.act(inbox_id)
-        return keys
+        return [key for inbox_id in inbox.pending(self.db) for key in self.act(inbox_id).keys]
 
     def heartbeats_due(self) -> list[str]:
         written = heartbeats.overdue(self.db, self.config, self.clock.now())
-        return [key for inbox_id in written for key in self.act(inbox_id)]
+        return [key for inbox_id in written for key in self.act(inbox_id).keys]
 
     def declare(self, episode_id: int) -> list[str]:
         """Declare the incident a `declare:` route asks for, page its roster for it, and link
