@@ -40,14 +40,12 @@ import datetime as dt
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
-from benchmarks.ack_latency import default_postgres_url, rounds
+from benchmarks.ack_latency import rounds
 from benchmarks.alerts_load import (
     ALERTS_CHANNEL,
     COMMAND_CHANNEL,
@@ -62,10 +60,9 @@ from benchmarks.alerts_load import (
     source_id,
     write_config,
 )
-from benchmarks.alerts_report import markdown, progress_line
+from benchmarks.alerts_report import GROUPS_PER_SOURCE, Options, Result, markdown, progress_line
 from benchmarks.alerts_servers import TimedSlack, baseline_server, page_names
 from benchmarks.databases import postgres_problem, postgres_schema
-from benchmarks.load import Answer
 from benchmarks.servers import (
     BenchmarkError,
     ServerProcess,
@@ -79,57 +76,11 @@ from bot.alerts.tokens import alerts_url, issue_token
 from bot.db.engine import Database
 from bot.ledger.models import PENDING, Delivery
 
-GROUPS_PER_SOURCE = 5  # bot.alerts.storms.LIMIT: one more new group would be a storm
 SETTLE_TIMEOUT = 120.0  # seconds for a round's work to be done
 STALLED = 10.0  # seconds without progress after which a round's work counts as done
 TICK = 15.0  # seconds between the scheduler's ticks (schedules/)
 POLL = 0.05  # seconds between looks at the database and the stand-in while settling
 WARMUP_GROUPS = 5
-
-
-@dataclass(frozen=True)
-class Options:
-    groups: int = 200
-    senders: int = 10
-    slash_rate: float = 25.0  # slash commands per second
-    slash_least: int = 250  # slash commands per server at least, over all rounds
-    rounds: int = 2
-    postgres_url: str = field(default_factory=lambda: default_postgres_url())
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Options:
-        return cls(
-            args.alerts_groups,
-            args.alerts_senders,
-            args.alerts_slash_rate,
-            args.alerts_slash_least,
-            args.alerts_rounds,
-            args.alerts_postgres_url,
-        )
-
-    @property
-    def sources(self) -> int:
-        return -(-self.groups // GROUPS_PER_SOURCE)
-
-
-@dataclass
-class Result:
-    server: str
-    database: str
-    groups: list[str] = field(default_factory=list)  # the measured groups' names
-    notifications: list[Answer] = field(default_factory=list)
-    acks: list[Answer] = field(default_factory=list)
-    first_sent: dict[str, float] = field(default_factory=dict)  # name: perf_counter
-    pages: Counter[str] = field(default_factory=Counter)  # page DMs per group name
-    page_delays: list[float] = field(default_factory=list)  # seconds, one per paged group
-    unprocessed: int = 0  # notifications the inbox still holds unacted on
-    unsent: int = 0  # deliveries still owed
-    work: float = 0.0  # seconds from a round's first notification until its work was done
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def is_opsbot(self) -> bool:
-        return self.database != "—"
 
 
 class Subject:

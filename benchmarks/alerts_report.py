@@ -1,18 +1,66 @@
-"""The alerts benchmark's figures (benchmarks/alerts.py) and its Markdown section."""
+"""The alerts benchmark's options and figures (benchmarks/alerts.py runs it), and its
+Markdown section."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import argparse
+from collections import Counter
+from dataclasses import dataclass, field
 
+from benchmarks.ack_latency import default_postgres_url
 from benchmarks.load import Answer, Percentiles
 from benchmarks.servers import SERVER_THREADS
 
-if TYPE_CHECKING:
-    from benchmarks.alerts import Options, Result
+GROUPS_PER_SOURCE = 5  # bot.alerts.storms.LIMIT: one more new group would be a storm
 
 GOAL_PAGE_P99 = 2.0  # seconds from a group's first notification answered to its page DM
 GOAL_ANSWER_RATIO = 2.0  # a notification's answer p99 at most this times the baseline's
 GOAL_ACK_RATIO = 1.5  # a slash command's ack p99 at most this times the baseline's
+
+
+@dataclass(frozen=True)
+class Options:
+    groups: int = 200
+    senders: int = 10
+    slash_rate: float = 25.0  # slash commands per second
+    slash_least: int = 250  # slash commands per server at least, over all rounds
+    rounds: int = 2
+    postgres_url: str = field(default_factory=lambda: default_postgres_url())
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Options:
+        return cls(
+            args.alerts_groups,
+            args.alerts_senders,
+            args.alerts_slash_rate,
+            args.alerts_slash_least,
+            args.alerts_rounds,
+            args.alerts_postgres_url,
+        )
+
+    @property
+    def sources(self) -> int:
+        return -(-self.groups // GROUPS_PER_SOURCE)
+
+
+@dataclass
+class Result:
+    server: str
+    database: str
+    groups: list[str] = field(default_factory=list)  # the measured groups' names
+    notifications: list[Answer] = field(default_factory=list)
+    acks: list[Answer] = field(default_factory=list)
+    first_sent: dict[str, float] = field(default_factory=dict)  # name: perf_counter
+    pages: Counter[str] = field(default_factory=Counter)  # page DMs per group name
+    page_delays: list[float] = field(default_factory=list)  # seconds, one per paged group
+    unprocessed: int = 0  # notifications the inbox still holds unacted on
+    unsent: int = 0  # deliveries still owed
+    work: float = 0.0  # seconds from a round's first notification until its work was done
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_opsbot(self) -> bool:
+        return self.database != "—"
 
 
 def _p(answers: list[Answer]) -> Percentiles:
