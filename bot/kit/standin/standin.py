@@ -7,7 +7,15 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import api_chat, api_conversations, api_misc, composer, display, response_urls
+from . import (
+    api_chat,
+    api_conversations,
+    api_misc,
+    api_usergroups,
+    composer,
+    display,
+    response_urls,
+)
 from .faults import Fault, FaultPlan, Outcome
 from .models import Args, Call, Channel, Message, SlackError
 from .server import StandInHTTPServer
@@ -19,6 +27,7 @@ METHODS: dict[str, Callable[[Workspace, Args], dict[str, Any]]] = {
     **api_chat.METHODS,
     **api_conversations.METHODS,
     **api_misc.METHODS,
+    **api_usergroups.METHODS,
 }
 
 _WAIT_SLICE = 0.01  # seconds; see SlackStandIn.wait_for
@@ -196,6 +205,19 @@ class SlackStandIn(SocketModeFace):
         self.faults.clear()
 
     # -- workspace helpers ---------------------------------------------------------------
+
+    def add_usergroup(
+        self, name: str, handle: str, users: list[str], group_id: str | None = None
+    ) -> str:
+        """A user group a workspace admin made (opsbot only changes its users); its id."""
+        return str(
+            api_usergroups.add_usergroup(self.workspace, name, handle, users, group_id)["id"]
+        )
+
+    def usergroup(self, group_id: str) -> dict[str, Any] | None:
+        """The user group as Slack holds it now (None if there is none)."""
+        found = self.workspace.usergroups.get(group_id)
+        return dict(found, users=list(found["users"])) if found else None
 
     def add_user(
         self,

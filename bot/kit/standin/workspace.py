@@ -46,6 +46,7 @@ class Workspace(ApiShapes):
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view as last answered
         self.home_views: dict[str, str] = {}  # user id -> view id published as App Home
         self.files: dict[str, dict[str, Any]] = {}  # file id -> record incl. raw content
+        self.usergroups: dict[str, dict[str, Any]] = {}  # S… -> usergroup (api_usergroups)
         self.response_urls: dict[str, dict[str, Any]] = {}  # token -> context of the url
         self.response_log: list[tuple[str, dict[str, Any]]] = []  # (url, body) in order
         self._ids = itertools.count(1)
