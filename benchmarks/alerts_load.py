@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from benchmarks.load import TIMEOUT, Answer
+from benchmarks.load import TIMEOUT, Answer, post
 from benchmarks.servers import SIGNING_SECRET, BenchmarkError
 from bot.config import OrgConfig, example_config_path, load_config
 from bot.kit.slack_requests import SlackRequests, sign
@@ -132,22 +132,6 @@ def _connection(url: str) -> tuple[http.client.HTTPConnection, str]:
     target = urlsplit(url)
     conn = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=TIMEOUT)
     return conn, target.path
-
-
-def post(
-    conn: http.client.HTTPConnection, path: str, index: int, body: bytes, headers: dict[str, str]
-) -> Answer:
-    """POST `body`, timed from just before it is written until its answer was read."""
-    started = time.perf_counter()
-    try:
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        status, text = response.status, response.read().decode()
-    except (OSError, http.client.HTTPException) as exc:
-        conn.close()  # the next request opens a new connection
-        status, text = 0, f"{type(exc).__name__}: {exc}"
-    finished = time.perf_counter()
-    return Answer(index, finished - started, status, text, finished)
 
 
 @dataclass(frozen=True)

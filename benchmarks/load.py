@@ -60,14 +60,15 @@ def _sender(
             except queue.Empty:
                 return
             body, headers = prepare(index)
-            answers.append(_post(conn, target.path, index, body.encode(), headers))
+            answers.append(post(conn, target.path, index, body.encode(), headers))
     finally:
         conn.close()
 
 
-def _post(
+def post(
     conn: http.client.HTTPConnection, path: str, index: int, body: bytes, headers: dict[str, str]
 ) -> Answer:
+    """POST `body`, timed from just before it is written until its answer was read."""
     started = time.perf_counter()
     try:
         conn.request("POST", path, body=body, headers=headers)
