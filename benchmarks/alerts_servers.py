@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import multiprocessing
 import os
 import sys
 import threading
@@ -28,10 +26,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from benchmarks.remote_standin import RemoteSlack
 from benchmarks.servers import (
     SERVER_THREADS,
-    START_TIMEOUT,
-    BenchmarkError,
     environment,
     free_port,
     server_process,
@@ -71,7 +68,7 @@ class TimedStandIn(SlackStandIn):
 
 
 def _timed_standin_process(
-    conn: Connection, users: dict[str, str], channels: dict[str, str]
+    conn: Connection, users: dict[str, str], channels: dict[str, str], _delay: float
 ) -> None:
     """Child process: a TimedStandIn telling the benchmark over `conn` what it noted, until
     told to stop."""
@@ -99,63 +96,21 @@ def _timed_standin_process(
                 conn.send(("error", traceback.format_exc()))
 
 
-class TimedSlack:
+class TimedSlack(RemoteSlack):
     """The timed stand-in running in another process, with `users` (id: name) and
     `channels` (name: id)."""
 
     def __init__(self, users: dict[str, str], channels: dict[str, str]):
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(
-            target=_timed_standin_process, args=(child, users, channels), name="slack-standin"
-        )
-        self._process.start()
-        child.close()
-        try:
-            if not self._conn.poll(START_TIMEOUT):
-                raise EOFError
-            self.base_url: str = self._conn.recv()
-        except EOFError:
-            self._process.kill()
-            self._process.join()
-            raise BenchmarkError("the Web API stand-in did not start") from None
-        self._lock = threading.Lock()
+        super().__init__(users, channels, 0.0, _timed_standin_process)
         self._posted: list[Posted] = []
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.base_url}/api/"
-
-    def _call(self, op: str, *args: Any) -> Any:
-        with self._lock:
-            self._conn.send((op, args))
-            status, result = self._conn.recv()
-        if status != "ok":
-            raise BenchmarkError(f"the stand-in failed at {op}:\n{result}")
-        return result
 
     def posted(self) -> list[Posted]:
         """Every chat.postMessage so far, in the order answered."""
-        self._posted.extend(self._call("posted", len(self._posted)))
+        self._posted.extend(self.call("posted", len(self._posted)))
         return list(self._posted)
 
     def errors(self) -> list[str]:
-        return list(self._call("errors"))
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, EOFError, BenchmarkError):
-            self._call("stop")
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        self._conn.close()
-
-    def __enter__(self) -> TimedSlack:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return list(self.call("errors"))
 
 
 # -- the baseline server ------------------------------------------------------------------

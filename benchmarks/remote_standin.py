@@ -11,7 +11,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Self
 
 from benchmarks.servers import START_TIMEOUT, BenchmarkError
 
@@ -108,11 +108,19 @@ class RemoteSlack:
     `channels` (name: id); `base_url` is where the server under test reaches it (the slow
     proxy, when there is one)."""
 
-    def __init__(self, users: dict[str, str], channels: dict[str, str], delay: float):
+    def __init__(
+        self,
+        users: dict[str, str],
+        channels: dict[str, str],
+        delay: float,
+        child_process: Callable[..., None] = _standin_process,
+    ):
+        """`child_process(conn, users, channels, delay)` runs the stand-in in the child (a
+        top-level function: the process is spawned) and answers this object's `call`s."""
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_standin_process, args=(child, users, channels, delay), name="slack-standin"
+            target=child_process, args=(child, users, channels, delay), name="slack-standin"
         )
         self._process.start()
         child.close()
@@ -147,7 +155,7 @@ class RemoteSlack:
             self._process.join()
         self._conn.close()
 
-    def __enter__(self) -> RemoteSlack:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
