@@ -10,8 +10,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerts.inbox import to_json
-from bot.alerts.models import AlertEpisode, AlertGroup, AlertInbox, Heartbeat
+from bot.alerts import inbox
+from bot.alerts.models import AlertEpisode, AlertGroup, Heartbeat
 from bot.alerts.terms import FIRING, RESOLVED, AlertItem, Notification, Status
 from bot.config import OrgConfig
 from bot.db.engine import Database
@@ -75,14 +75,8 @@ def beat(db: Database, source_id: str, every: str, now: dt.datetime) -> int | No
         row.last_beat_at, row.beats = now, row.beats + 1
         if not _firing(session, source_id):
             return None
-        inbox = AlertInbox(
-            source_id=source_id,
-            received_at=now,
-            notification=to_json(missing(source_id, RESOLVED, last, every)),
-        )
-        session.add(inbox)
-        session.flush()
-        return inbox.id
+        note = missing(source_id, RESOLVED, last, every)
+        return inbox.add(session, source_id, note, now)
 
 
 def overdue(db: Database, config: OrgConfig, now: dt.datetime) -> list[int]:
@@ -98,8 +92,5 @@ def overdue(db: Database, config: OrgConfig, now: dt.datetime) -> list[int]:
             if now - row.last_beat_at <= source.expect_every or _firing(session, source.id):
                 continue
             note = missing(source.id, FIRING, row.last_beat_at, every_words(source.expect_every))
-            inbox = AlertInbox(source_id=source.id, received_at=now, notification=to_json(note))
-            session.add(inbox)
-            session.flush()
-            written.append(inbox.id)
+            written.append(inbox.add(session, source.id, note, now))
     return written

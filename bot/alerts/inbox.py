@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.alerts.models import AlertInbox
 from bot.alerts.terms import AlertItem, Link, Notification, Status
@@ -77,13 +78,31 @@ def from_json(data: dict[str, Any]) -> Notification:
     )
 
 
+def add(
+    session: Session,
+    source_id: str,
+    note: Notification,
+    now: dt.datetime,
+    *,
+    acted_on: bool = False,
+) -> int:
+    """Keep the notification in the caller's transaction (marked processed when the caller
+    acts on it in that same transaction); its inbox id."""
+    row = AlertInbox(
+        source_id=source_id,
+        received_at=now,
+        notification=to_json(note),
+        processed_at=now if acted_on else None,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
 def store(db: Database, source_id: str, note: Notification, now: dt.datetime) -> int:
     """Keep the notification (committed when this returns); its inbox id."""
     with db.session(background=True) as session:  # Slack's acks go first
-        row = AlertInbox(source_id=source_id, received_at=now, notification=to_json(note))
-        session.add(row)
-        session.flush()
-        return row.id
+        return add(session, source_id, note, now)
 
 
 def pending(db: Database, limit: int = 200) -> list[int]:

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.alerts import deliveries as out
-from bot.alerts import episodes, incident_link, storms
-from bot.alerts.inbox import from_json, store, to_json
+from bot.alerts import episodes, inbox, incident_link, storms
+from bot.alerts.inbox import from_json
 from bot.alerts.models import (
     FIRING,
     RESOLVED,
@@ -89,20 +89,13 @@ class AlertService:
         now = self.clock.now()
         try:
             with self.db.session(background=True) as session:  # Slack's acks go first
-                row = AlertInbox(
-                    source_id=source_id,
-                    received_at=now,
-                    notification=to_json(note),
-                    processed_at=now,
-                )
-                session.add(row)
-                session.flush()
-                return row.id, self._act(session, source_id, row.id, note, now)
+                inbox_id = inbox.add(session, source_id, note, now, acted_on=True)
+                return inbox_id, self._act(session, source_id, inbox_id, note, now)
         except Exception as exc:
             if unreachable(exc):
                 raise
             log.exception("alerts: %s: acting on a notification failed; stored as is", source_id)
-        return store(self.db, source_id, note, now), None
+        return inbox.store(self.db, source_id, note, now), None
 
     def process(self, inbox_id: int) -> Processed:
         """Act on one stored notification, once: the first to mark it processed does, in the
