@@ -54,6 +54,12 @@ def _channel_id(value: str) -> str:
     return value
 
 
+def _usergroup_id(value: str) -> str:
+    if not re.fullmatch(r"S[A-Z0-9]{2,}", value):
+        raise ValueError(f"{shown(value)} is not a Slack user group ID (S…)")
+    return value
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -135,6 +141,7 @@ def _each_once(items: list[str]) -> list[str]:
 
 UserId = Annotated[str, AfterValidator(_user_id)]
 ChannelId = Annotated[str, AfterValidator(_channel_id)]
+UsergroupId = Annotated[str, AfterValidator(_usergroup_id)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 SlugId = Annotated[str, AfterValidator(_slug_id)]
 EscalationLevel = Annotated[str, AfterValidator(_escalation_level)]
@@ -221,6 +228,10 @@ class Roster(_Model):
     skip_dates: list[Date] = Field(default_factory=list)
     windows: Annotated[list[Window], AfterValidator(_at_least_one("window"))]
     escalation: Escalation = Field(default_factory=Escalation)
+    # the Slack user group that names whoever is on standby while a window is open
+    usergroup: UsergroupId | None = None
+    # a member holding more of the roster's standby hours than this is flagged by the load
+    max_share: Annotated[float, Field(gt=0, le=1)] = 0.5
 
     @model_validator(mode="after")
     def _across_fields(self, info: ValidationInfo) -> Roster:

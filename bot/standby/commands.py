@@ -20,6 +20,8 @@ USAGE = """\
 • `/standby override @user START END [ROSTER]` — @user covers from START to END
 • `/standby calendar [ROSTER]` — a private calendar (ICS) link: my shifts, or a roster's
 • `/standby calendar off [ROSTER]` — make that link stop working
+• `/standby cover [ROSTER] DATE|now [REASON]` — ask the roster's channel to cover my shift
+• `/standby load [ROSTER] [WEEKS]` — who carried the standby load (default: 4 weeks)
 Dates are `YYYY-MM-DD`, `today` or `tomorrow`; times `HH:MM`, in the roster's time zone,
 e.g. `/standby override @bob 2026-11-24 07:30 09:30 platform`."""
 
@@ -37,6 +39,8 @@ class StandbyCommand:
     date: dt.date | None = None
     start: dt.datetime | None = None  # naive, local to the roster
     end: dt.datetime | None = None
+    reason: str = ""  # cover: as typed
+    weeks: int = 4  # load: how many weeks back from today
 
 
 def parse_date(word: str, today: dt.date) -> dt.date:
@@ -91,8 +95,50 @@ def _roster(words: list[str], name: str) -> str | None:
     return words[0].lower() if words else None
 
 
+MAX_LOAD_WEEKS = 52
+_DATE_WORDS = ("now", "today", "tomorrow")
+
+
+def _is_date_word(word: str) -> bool:
+    return word.lower() in _DATE_WORDS or bool(_DATE.match(word))
+
+
+def _cover(rest: str, today: dt.date) -> StandbyCommand:
+    """`[ROSTER] DATE|now [REASON]`; the reason is kept as typed. `now` leaves the date
+    out: the shift on now, or the next one."""
+    parts = rest.split(None, 1)
+    roster = None
+    if parts and not _is_date_word(parts[0]):
+        roster = parts[0].lower()
+        parts = parts[1].split(None, 1) if len(parts) > 1 else []
+    if not parts:
+        raise UsageError("`cover` needs the date of your shift or `now`, like `cover 2026-11-24`.")
+    when, reason = parts[0], (parts[1].strip() if len(parts) > 1 else "")
+    day = None if when.lower() == "now" else parse_date(when, today)
+    return StandbyCommand("cover", roster=roster, date=day, reason=reason)
+
+
+def _load(words: list[str]) -> StandbyCommand:
+    """`[ROSTER] [WEEKS]`, in either order."""
+    roster, weeks = None, 4
+    for word in words:
+        if word.isdigit():
+            weeks = int(word)
+            if not 1 <= weeks <= MAX_LOAD_WEEKS:
+                raise UsageError(f"WEEKS is from 1 to {MAX_LOAD_WEEKS}, not {code(word)}.")
+        elif roster is None:
+            roster = word.lower()
+        else:
+            raise UsageError(f"`load` got more than it understands: {code(' '.join(words))}.")
+    return StandbyCommand("load", roster=roster, weeks=weeks)
+
+
 def parse(text: str, today: dt.date) -> StandbyCommand:
     words = text.split()
+    if words and words[0].lower() == "cover":
+        return _cover(text.strip()[len(words[0]) :].strip(), today)
+    if words and words[0].lower() == "load":
+        return _load(words[1:])
     if not words:
         return StandbyCommand("now")
     name = words.pop(0).lower()

@@ -4,6 +4,7 @@ through the pure functions of `bot.standby.schedule`."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,9 @@ ONE_DAY = dt.timedelta(days=1)
 _ROLES: dict[str, Role] = {"primary": "primary", "secondary": "secondary"}
 
 
+ChangeHook = Callable[[Session, Roster, list[Shift], dt.datetime], list[str]]
+
+
 class StandbyError(Refusal):
     """A refusal to show to the person who asked."""
 
@@ -73,6 +77,8 @@ class StandbyService:
         self.db = db
         self.config = config
         self.clock = clock
+        # called by after_change: (session, roster, changed shifts, now) -> ledger keys
+        self.when_changed: list[ChangeHook] = []
         self.prepare()
 
     def prepare(self) -> None:
@@ -196,19 +202,8 @@ class StandbyService:
                 f"Nobody is on standby on {roster.name} in that span: there is nothing to cover."
             )
         with self.db.session() as session:
-            session.add(
-                StandbyOverride(
-                    roster_id=roster.id,
-                    user_id=user,
-                    role="primary",
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    created_by=actor,
-                    created_at=now,
-                )
-            )
-            keys = self._refresh_posts(session, roster, covered, now)
-            keys += self._ping_now_on(session, roster, now)
+            self.add_override(session, roster, user, starts_at, ends_at, actor, now)
+            keys = self.after_change(session, roster, covered, now)
         return Change(
             f"<@{user}> covers {roster.name} from {self._when(starts_at)} to "
             f"{self._when(ends_at)}: {_count(covered)} in that span.",
@@ -255,8 +250,7 @@ class StandbyService:
                         created_at=now,
                     )
                 )
-            keys = self._refresh_posts(session, roster, mine + theirs, now)
-            keys += self._ping_now_on(session, roster, now)
+            keys = self.after_change(session, roster, mine + theirs, now)
         return Change(
             f"Swapped: <@{other}> takes your {day.isoformat()} shift(s) ({self._spans(mine)}), "
             f"you take theirs ({self._spans(theirs)}).",
@@ -284,6 +278,43 @@ class StandbyService:
             ):
                 return shift
         return None
+
+    @staticmethod
+    def add_override(
+        session: Session,
+        roster: Roster,
+        user: str,
+        starts_at: dt.datetime,
+        ends_at: dt.datetime,
+        actor: str,
+        now: dt.datetime,
+        role: Role = "primary",
+    ) -> None:
+        """Record that `user` covers `role` on `roster` from `starts_at` to `ends_at`."""
+        session.add(
+            StandbyOverride(
+                roster_id=roster.id,
+                user_id=user,
+                role=role,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                created_by=actor,
+                created_at=now,
+            )
+        )
+
+    def after_change(
+        self, session: Session, roster: Roster, changed: list[Shift], now: dt.datetime
+    ) -> list[str]:
+        """What a swap or override made in `session` owes, in the same transaction: the
+        posts of `changed` windows already announced are edited, whoever it puts on the
+        window open now is pinged, and each hook of `when_changed` adds its deliveries.
+        Returns the ledger keys to send soon."""
+        keys = self._refresh_posts(session, roster, changed, now)
+        keys += self._ping_now_on(session, roster, now)
+        for hook in self.when_changed:
+            keys += hook(session, roster, changed, now)
+        return keys
 
     def _ping_now_on(self, session: Session, roster: Roster, now: dt.datetime) -> list[str]:
         """Ping, at once, whoever a change puts on standby in the window open now: the tick
