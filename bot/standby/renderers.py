@@ -12,6 +12,7 @@ from bot.ledger.sender import Renderer, SkipDelivery
 from bot.slack import timefmt
 from bot.standby import deliveries as out
 from bot.standby import render
+from bot.standby.render_moves import moved_renderer
 from bot.standby.schedule import Shift
 from bot.standby.service import WEEK, StandbyService, on_shift
 
@@ -60,4 +61,5 @@ def standby_renderers(service: StandbyService) -> dict[str, Renderer]:
         "standby.post": post,
         "standby.ping": personal("ping"),
         "standby.reminder": personal("reminder"),
+        "standby.moved": moved_renderer(service),
     }

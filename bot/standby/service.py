@@ -22,6 +22,7 @@ from bot.slack import timefmt
 from bot.slack.escaping import code
 from bot.standby import deliveries as out
 from bot.standby.models import StandbyAcknowledgement, StandbyOverride, StandbySwap
+from bot.standby.moves import Made, MoveWatch
 from bot.standby.rotation import roster_calendar
 from bot.standby.schedule import (
     Override,
@@ -202,8 +203,10 @@ class StandbyService:
                 f"Nobody is on standby on {roster.name} in that span: there is nothing to cover."
             )
         with self.db.session() as session:
+            watch = MoveWatch(session, roster, zone, covered, self._changes)
             self.add_override(session, roster, user, starts_at, ends_at, actor, now)
-            keys = self.after_change(session, roster, covered, now)
+            keys = watch.tell(Made("override", actor, user), now)
+            keys += self.after_change(session, roster, covered, now)
         return Change(
             f"<@{user}> covers {roster.name} from {self._when(starts_at)} to "
             f"{self._when(ends_at)}: {_count(covered)} in that span.",
@@ -238,6 +241,7 @@ class StandbyService:
             theirs.append(found)
             cursor = found.starts_at
         with self.db.session() as session:
+            watch = MoveWatch(session, roster, zone, mine + theirs, self._changes)
             for a, b in zip(mine, theirs, strict=True):
                 session.add(
                     StandbySwap(
@@ -250,7 +254,8 @@ class StandbyService:
                         created_at=now,
                     )
                 )
-            keys = self.after_change(session, roster, mine + theirs, now)
+            keys = watch.tell(Made("swap", actor, other), now)
+            keys += self.after_change(session, roster, mine + theirs, now)
         return Change(
             f"Swapped: <@{other}> takes your {day.isoformat()} shift(s) ({self._spans(mine)}), "
             f"you take theirs ({self._spans(theirs)}).",
