@@ -42,6 +42,9 @@ from bot.slack.client import BACKOFF_FACTOR, make_web_client
 from bot.slack.people import People
 from bot.standby.renderers import standby_renderers
 from bot.standby.service import StandbyService
+from bot.standby.sync import after_change as sync_after_change
+from bot.standby.topic import SET_TOPIC, TopicSetter
+from bot.standby.usergroups import SYNC, UsergroupSync
 from bot.web import make_wsgi_app
 from schedules.tick import run_tick
 
@@ -77,6 +80,7 @@ def create_app(
     )
     provisioner = Provisioner(db, config, client)
     standby = StandbyService(db, config, clock)
+    standby.when_changed.append(sync_after_change)  # user group and topic at once
     loop = LoopService(db, config, clock)
     metrics = Metrics(
         db,
@@ -102,7 +106,12 @@ def create_app(
             **loop_renderers(loop),
             **alert_renderers(db, config),
         },
-        actions={PROVISION: provisioner.provision, INVITE: provisioner.invite},
+        actions={
+            PROVISION: provisioner.provision,
+            INVITE: provisioner.invite,
+            SYNC: UsergroupSync(standby, client),  # the roster's user group: who is on
+            SET_TOPIC: TopicSetter(standby, client),  # the roster channel's topic
+        },
         zone=lambda: ZoneInfo(config.timezone),  # the fallback of the late note's date
         clock=clock,
     )

@@ -45,6 +45,15 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.create": ("channels:manage",),
     "conversations.setTopic": ("channels:manage",),
     "conversations.invite": ("channels:manage",),
+    # A roster channel's topic says who is on standby: read first, set only when it differs
+    # (a public channel; for a private one Slack answers missing_scope and it is set anyway).
+    "conversations.info": ("channels:read",),
+    # A roster's user group holds whoever is on standby (rosters[].usergroup): read it, then
+    # enable it with the people when a window opens, disable it between windows.
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.enable": ("usergroups:write",),
+    "usergroups.disable": ("usergroups:write",),
+    "usergroups.users.update": ("usergroups:write",),
     # People's time zones.
     "users.info": ("users:read",),
     # The postmortem draft (WebClient.files_upload_v2).

@@ -12,6 +12,7 @@ from bot.catch_up import enqueue_since_last_tick
 from bot.ledger import Due
 from bot.standby import deliveries as out
 from bot.standby.service import StandbyService
+from bot.standby.sync import boundary_dues
 
 LOOKBACK_LIMIT = dt.timedelta(days=1)
 STATE = "standby_tick"
@@ -35,6 +36,7 @@ def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[
                 and shift.window_starts_at - lead <= now
             ):
                 dues += [out.reminder(roster, shift, person) for person in shift.people]
+            dues += boundary_dues(roster, shift, now)  # user group, topic
     return dues
 
 
