@@ -24,7 +24,6 @@ from bot.escalation.service import EscalationService
 from bot.executor import TrackedExecutor
 from bot.flows import Flows
 from bot.flows.alerts import AlertFlows
-from bot.flows.handoff import handoff_renderers
 from bot.flows.incidents import IncidentFlows
 from bot.http_server import WsgiApp
 from bot.incidents.deliveries import INVITE, PROVISION
@@ -41,6 +40,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import BACKOFF_FACTOR, make_web_client
 from bot.slack.people import People
+from bot.standby.cover_render import cover_renderers
+from bot.standby.covers import CoverService
 from bot.standby.renderers import standby_renderers
 from bot.standby.service import StandbyService
 from bot.standby.sync import after_change as sync_after_change
@@ -103,10 +104,10 @@ def create_app(
         renderers={
             **incident_renderers(db, config),
             **standby_renderers(standby),
+            **cover_renderers(CoverService(standby)),
             **escalation_renderers(db),
             **loop_renderers(loop),
             **alert_renderers(db, config),
-            **handoff_renderers(standby),
         },
         actions={
             PROVISION: provisioner.provision,

@@ -14,6 +14,7 @@ from handlers import (
     loop_command,
     request_log,
     standby_command,
+    standby_cover_actions,
     unhandled,
 )
 
@@ -31,6 +32,7 @@ def register_all(app: App, services: Services) -> None:
     incident_actions.register(app, services)
     standby_command.register(app, services)
     standby_command.register_actions(app, services)
+    standby_cover_actions.register(app, services)
     loop_command.register(app, services)
     alert_actions.register(app, services)
     alerts_command.register(app, services)

@@ -12,6 +12,7 @@ from bot.slack.escaping import escape
 from bot.standby import render
 from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
+from bot.standby.covers import CoverService
 from bot.standby.service import StandbyError, WindowEnded
 from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral, typed_text
@@ -42,6 +43,8 @@ def register(app: App, services: Services) -> None:
                 ack(**ephemeral(USAGE))
             elif cmd.name in ("swap", "override"):
                 change(cmd, text, user, ack)
+            elif cmd.name == "cover":
+                ask_cover(cmd, text, user, ack)
             elif cmd.name == "calendar":
                 ack(**ephemeral(calendar_link(cmd, user)))
             elif cmd.name == "calendar_off":
@@ -71,6 +74,14 @@ def register(app: App, services: Services) -> None:
             cmd = parse(text, today_in(service.zone(roster), services.clock.now()))
             assert cmd.start is not None and cmd.end is not None  # parse gives both
             result = service.override(user, roster, cmd.user or "", cmd.start, cmd.end)
+        ack(**ephemeral(result.message))
+        services.deliver_soon(result.deliveries)
+
+    def ask_cover(cmd: StandbyCommand, text: str, user: str, ack: Ack) -> None:
+        """`/standby cover`: the date read again in the roster's zone, as for a swap."""
+        roster = service.roster_for(cmd.roster, user)
+        cmd = parse(text, today_in(service.zone(roster), services.clock.now()))
+        result = CoverService(service).request(user, roster, cmd.date, cmd.reason)
         ack(**ephemeral(result.message))
         services.deliver_soon(result.deliveries)
 

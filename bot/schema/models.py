@@ -18,6 +18,7 @@ from bot.loop.models import ClosedWeek, LoopAsk, LoopUpdate
 from bot.standby.models import (
     CalendarFeed,
     StandbyAcknowledgement,
+    StandbyCoverRequest,
     StandbyOverride,
     StandbySwap,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Page",
     "SchedulerState",
     "StandbyAcknowledgement",
+    "StandbyCoverRequest",
     "StandbyOverride",
     "StandbySwap",
 ]

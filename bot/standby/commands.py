@@ -21,6 +21,7 @@ USAGE = """\
 • `/standby calendar [ROSTER]` — a private calendar (ICS) link: my shifts, or a roster's
 • `/standby calendar off [ROSTER]` — make that link stop working
 • `/standby cover [ROSTER] DATE|now [REASON]` — ask the roster's channel to cover my shift
+  (`now`: the shift I am on, else my next one today); withdraw it with its *Withdraw* button
 • `/standby load [ROSTER] [WEEKS]` — who carried the standby load (default: 4 weeks)
 Dates are `YYYY-MM-DD`, `today` or `tomorrow`; times `HH:MM`, in the roster's time zone,
 e.g. `/standby override @bob 2026-11-24 07:30 09:30 platform`."""
