@@ -24,6 +24,7 @@ from bot.escalation.service import EscalationService
 from bot.executor import TrackedExecutor
 from bot.flows import Flows
 from bot.flows.alerts import AlertFlows
+from bot.flows.handoff import handoff_renderers
 from bot.flows.incidents import IncidentFlows
 from bot.http_server import WsgiApp
 from bot.incidents.deliveries import INVITE, PROVISION
@@ -108,6 +109,7 @@ def create_app(
             **escalation_renderers(db),
             **loop_renderers(loop),
             **alert_renderers(db, config),
+            **handoff_renderers(standby),
         },
         actions={
             PROVISION: provisioner.provision,

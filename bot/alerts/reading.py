@@ -254,3 +254,27 @@ def pages_by_roster(session: Session, since: dt.datetime, until: dt.datetime) ->
             tally[1] += count
     found = [RosterPages(r, pages, acked) for r, (pages, acked) in counted.items()]
     return sorted(found, key=lambda r: (-r.pages, r.roster_id))
+
+
+# -- a roster's window ------------------------------------------------------------------------
+
+
+def episodes_of_roster(
+    db: Database, roster_id: str, since: dt.datetime, until: dt.datetime, limit: int = SHOWN
+) -> Listed:
+    """The groups paging `roster_id` that fired or were still firing from `since` to `until`
+    (fired before `until`, and not resolved before `since`), oldest first, each as it is now."""
+    with db.read() as session:
+        where = (
+            (AlertEpisode.roster_id == roster_id)
+            & (AlertEpisode.fired_at < until)
+            & (AlertEpisode.resolved_at.is_(None) | (AlertEpisode.resolved_at >= since))
+        )
+        total = session.scalar(select(func.count()).select_from(AlertEpisode).where(where)) or 0
+        episodes = session.scalars(
+            select(AlertEpisode)
+            .where(where)
+            .order_by(AlertEpisode.fired_at, AlertEpisode.id)
+            .limit(limit)
+        ).all()
+        return Listed(_reads(session, episodes), total)

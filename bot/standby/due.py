@@ -11,6 +11,7 @@ import datetime as dt
 from bot.catch_up import enqueue_since_last_tick
 from bot.ledger import Due
 from bot.standby import deliveries as out
+from bot.standby import handoff_deliveries
 from bot.standby.service import StandbyService
 from bot.standby.sync import boundary_dues
 
@@ -27,6 +28,7 @@ def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[
                 dues.append(out.post(roster, shift))
             if shift.window_ends_at <= now and shift.ends_at == shift.window_ends_at:
                 dues.append(out.post_ended(roster, shift))
+                dues += handoff_deliveries.handoff(service, roster, shift)
             if shift.starts_at <= now:
                 dues += [out.ping(roster, shift, person) for person in shift.people]
             first_piece = shift.starts_at == shift.window_starts_at
