@@ -32,12 +32,14 @@ from bot.slack.manifest import (
 )
 from tests.conftest import ALICE, CAROL
 from tests.test_app_home import open_home
+from tests.test_standby_usergroup import PLATFORM_GROUP, with_usergroups
 
 PAM = "U0PMPAY01"
 LOOP = "C0LOOPLOOP"
 STANDBY = "C0STANDBY1"
 JST = dt.timezone(dt.timedelta(hours=9))
 URL = "https://opsbot.example.com"
+USERGROUPS = ["usergroups:read", "usergroups:write"]
 
 
 def jst(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -45,8 +47,15 @@ def jst(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
+def config():
+    """The example, with the platform roster's user group: the standby flows sync it."""
+    return with_usergroups(platform=PLATFORM_GROUP)
+
+
+@pytest.fixture
 def clock(standin):
     standin.add_channel("loop", LOOP, bot_is_member=False)  # the digest makes the bot join
+    standin.add_usergroup("Platform standby", "platform-standby", [ALICE], PLATFORM_GROUP)
     with freeze_time(jst(23, 9, 59)) as frozen:
         yield frozen
 
@@ -109,6 +118,8 @@ def test_the_manifest_scopes_cover_every_method_the_flows_call_and_no_more(
     assert [c.arg("channel") for c in standin.calls_to("conversations.join")] == [LOOP]
     assert standin.calls_to("files.completeUploadExternal")
     assert standin.calls_to("views.publish")
+    # The roster's user group: disabled between windows, enabled with Carol at 07:30.
+    assert standin.calls_to("usergroups.disable") and standin.calls_to("usergroups.enable")
 
     # Every method called is in the table, and every method of the table was called.
     assert called - set(METHOD_SCOPES) == set(), "add these methods and their scopes"
@@ -122,8 +133,11 @@ def test_the_manifest_scopes_cover_every_method_the_flows_call_and_no_more(
     needed = {s for m in called for s in METHOD_SCOPES[m]}
     needed |= {s for feature in FEATURE_SCOPES.values() for s in feature}
     assert scopes == needed
-    expected = ["channels:join", "channels:manage", "chat:write", "commands", "files:write"]
-    assert sorted(scopes) == bot_scopes() == [*expected, "users:read"]
+    expected = [
+        *["channels:join", "channels:manage", "channels:read", "chat:write", "commands"],
+        "files:write",
+    ]
+    assert sorted(scopes) == bot_scopes() == [*expected, *USERGROUPS, "users:read"]
 
 
 class RecordingBolt:

@@ -38,10 +38,15 @@ def topic_due(roster: Roster, at: dt.datetime, tag: str | None = None) -> Due:
     return Due(f"standby:{roster.id}:topic:{suffix}", KIND, SET_TOPIC, {"roster_id": roster.id}, at)
 
 
-def _people(shift: Shift, roles: bool) -> str:
-    if shift.secondary is None or not roles:
-        return ", ".join(f"<@{person}>" for person in shift.people)
-    return f"<@{shift.primary}> (primary), <@{shift.secondary}> (secondary)"
+def _people(shift: Shift) -> list[str]:
+    """Ways to name the people of `shift`, from the fullest to the shortest."""
+    if shift.secondary is None:
+        return [f"<@{shift.primary}>"]
+    return [
+        f"<@{shift.primary}> (primary), <@{shift.secondary}> (secondary)",
+        f"<@{shift.primary}>, <@{shift.secondary}>",
+        f"<@{shift.primary}> and 1 more",
+    ]
 
 
 def _moment(moment: dt.datetime, now: dt.datetime, zone: dt.tzinfo) -> str:
@@ -55,17 +60,15 @@ def _moment(moment: dt.datetime, now: dt.datetime, zone: dt.tzinfo) -> str:
 def topic_text(
     current: Shift | None, upcoming: Shift | None, now: dt.datetime, zone: dt.tzinfo
 ) -> str:
-    """What the topic says at `now`: who is on until when, else who is next from when."""
+    """What the topic says at `now`: who is on until when, else who is next from when;
+    within 250 characters (the roles dropped, then the second person counted, then the
+    text clipped with its mentions whole)."""
     if current is not None:
-        candidates = [
-            f"On standby: {_people(current, roles)} until {_moment(current.ends_at, now, zone)}"
-            for roles in (True, False)
-        ]
+        until = _moment(current.ends_at, now, zone)
+        candidates = [f"On standby: {people} until {until}" for people in _people(current)]
     elif upcoming is not None:
         when = _moment(upcoming.starts_at, now, zone)
-        candidates = [
-            f"Next on standby: {_people(upcoming, roles)} from {when}" for roles in (True, False)
-        ]
+        candidates = [f"Next on standby: {people} from {when}" for people in _people(upcoming)]
     else:
         return "No standby is scheduled."
     for text in candidates:
