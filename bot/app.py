@@ -26,6 +26,7 @@ from bot.flows import Flows
 from bot.flows.alerts import AlertFlows
 from bot.flows.handoff import handoff_renderers
 from bot.flows.incidents import IncidentFlows
+from bot.flows.standby_load import load_actions, load_renderers
 from bot.http_server import WsgiApp
 from bot.incidents.deliveries import INVITE, PROVISION
 from bot.incidents.provision import Provisioner
@@ -110,12 +111,15 @@ def create_app(
             **loop_renderers(loop),
             **alert_renderers(db, config),
             **handoff_renderers(standby),
+            **load_renderers(standby),  # the monthly load post
         },
         actions={
             PROVISION: provisioner.provision,
             INVITE: provisioner.invite,
             SYNC: UsergroupSync(standby, client),  # the roster's user group: who is on
             SET_TOPIC: TopicSetter(standby, client),  # the roster channel's topic
+            # the monthly load chart, in its post's thread (people: built below)
+            **load_actions(standby, client, ledger.where_sent, lambda user: people.name(user)),
         },
         zone=lambda: ZoneInfo(config.timezone),  # the fallback of the late note's date
         clock=clock,

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.cli_alerts import add_parser as add_alerts_parser
+from bot.cli_roster import add_report_parser
+from bot.cli_usergroups import config_checked
 from bot.clock import SYSTEM_CLOCK
 from bot.config import ConfigError, OrgConfig, load_config
 from bot.kit.shell import add_parser as add_shell_parser
@@ -198,8 +200,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         count = len(exc.problems)
         print(f"{count} error{'s' if count != 1 else ''} in {path}", file=sys.stderr)
         return 1
-    print(f"{path} is valid: {len(config.teams)} teams, {len(config.rosters)} rosters")
-    return 0
+    return config_checked(path, config)  # the valid line, then the rosters' user groups
 
 
 def _days(value: str) -> int:
@@ -340,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--days", type=_days, default=14, metavar="N", help="how many days ahead (default 14)"
     )
     preview.set_defaults(func=cmd_roster_preview)
+    add_report_parser(roster_sub, _load)
     calendar = sub.add_parser("calendar", help="standby calendar (ICS) feeds")
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
     url = calendar_sub.add_parser(

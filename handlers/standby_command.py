@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import UsageError
+from bot.flows.standby_load import chart_to_dm, gather
 from bot.slack import timefmt
-from bot.slack.escaping import escape
-from bot.standby import render
+from bot.slack.escaping import code, escape
+from bot.standby import load_render, render
 from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
 from bot.standby.covers import CoverService
+from bot.standby.load import period
 from bot.standby.service import StandbyError, WindowEnded
 from handlers.failures import answers_failures, telling_failures
 from handlers.views import ephemeral, typed_text
@@ -20,6 +22,7 @@ from handlers.views import ephemeral, typed_text
 if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
 
+    from bot.config import Roster
     from bot.services import Services
 
 WEEK = dt.timedelta(days=7)
@@ -45,6 +48,14 @@ def register(app: App, services: Services) -> None:
                 change(cmd, text, user, ack)
             elif cmd.name == "cover":
                 ask_cover(cmd, text, user, ack)
+            elif cmd.name == "load":
+                roster = service.roster_for(cmd.roster, user)  # refused at once if unknown
+                ack()  # the table follows in a moment, the chart in the asker's DM
+                services.later(
+                    telling_failures(
+                        command, respond, lambda: load(roster, cmd.weeks, user, respond)
+                    )
+                )
             elif cmd.name == "calendar":
                 ack(**ephemeral(calendar_link(cmd, user)))
             elif cmd.name == "calendar_off":
@@ -84,6 +95,18 @@ def register(app: App, services: Services) -> None:
         result = CoverService(service).request(user, roster, cmd.date, cmd.reason)
         ack(**ephemeral(result.message))
         services.deliver_soon(result.deliveries)
+
+    def load(roster: Roster, weeks: int, user: str, respond: Respond) -> None:
+        """`/standby load`: the table (ephemeral), and the chart in the asker's DM."""
+        report = gather(service, roster, *period(services.clock.now(), weeks))
+        failed = chart_to_dm(services.client, user, report, services.people.name)
+        note = (
+            ":bar_chart: The chart of hours per person is in your DM with me."
+            if failed is None
+            else f":warning: The chart could not be sent to your DM ({code(failed)})."
+        )
+        zone = services.people.zone(user)
+        respond(**ephemeral(**load_render.message(report, zone, note)))
 
     def calendar_link(cmd: StandbyCommand, user: str) -> str:
         """A new secret feed URL (any earlier one of the same feed stops working)."""

@@ -85,6 +85,7 @@ def run_every_flow(slack, bot, standin, clock) -> None:
     slack.click("standby_ack", "platform:2026-11-24:0730", user=CAROL, channel=STANDBY)
     slack.command("", command="/standby", user=ALICE)
     slack.command("me", command="/standby", user=CAROL)
+    slack.command("load", command="/standby", user=CAROL)  # the chart: Carol's DM, opened
 
     # An incident: declare (form and command), update, escalate, acknowledge, resolve,
     # postmortem.
@@ -137,7 +138,7 @@ def test_the_manifest_scopes_cover_every_method_the_flows_call_and_no_more(
         *["channels:join", "channels:manage", "channels:read", "chat:write", "commands"],
         "files:write",
     ]
-    assert sorted(scopes) == bot_scopes() == [*expected, *USERGROUPS, "users:read"]
+    assert sorted(scopes) == bot_scopes() == [*expected, "im:write", *USERGROUPS, "users:read"]
 
 
 class RecordingBolt:

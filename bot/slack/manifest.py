@@ -56,9 +56,12 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "usergroups.users.update": ("usergroups:write",),
     # People's time zones.
     "users.info": ("users:read",),
-    # The postmortem draft (WebClient.files_upload_v2).
+    # The postmortem draft and the standby load chart (WebClient.files_upload_v2).
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
+    # The standby load chart of `/standby load` goes to the asker's DM with the bot: a file is
+    # shared in a conversation ID, so the DM is opened first.
+    "conversations.open": ("im:write",),
     # Modals and the App Home tab: no scope beyond the app itself.
     "views.open": (),
     "views.publish": (),

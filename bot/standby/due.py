@@ -12,6 +12,7 @@ from bot.catch_up import enqueue_since_last_tick
 from bot.ledger import Due
 from bot.standby import deliveries as out
 from bot.standby import handoff_deliveries
+from bot.standby.load import monthly_dues
 from bot.standby.service import StandbyService
 from bot.standby.sync import boundary_dues
 
@@ -22,6 +23,7 @@ STATE = "standby_tick"
 def owed(service: StandbyService, since: dt.datetime, now: dt.datetime) -> list[Due]:
     dues: list[Due] = []
     for roster in service.config.rosters:
+        dues += monthly_dues(roster, service.zone(roster), since, now)  # the load post
         lead = dt.timedelta(minutes=roster.remind_before_minutes)
         for shift in service.shifts(roster, since, now + lead + dt.timedelta(seconds=1)):
             if shift.window_starts_at <= now:

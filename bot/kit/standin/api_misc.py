@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from typing import Any
 
 from .api_chat import postable_channel
@@ -133,6 +134,8 @@ def views_publish(ws: Workspace, args: Args) -> dict[str, Any]:
 
 # -- files (the files_upload_v2 flow) ------------------------------------------------------
 
+CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+
 
 def get_upload_url(ws: Workspace, args: Args) -> dict[str, Any]:
     filename = args.required("filename")
@@ -177,6 +180,13 @@ def complete_upload(ws: Workspace, args: Args) -> dict[str, Any]:
             raise invalid("file_not_found", f"file {item} was not uploaded")
         records.append((record, item))
     channel_id = args.text("channel_id")
+    if channel_id and not CONVERSATION_ID.fullmatch(channel_id):
+        # Slack takes a conversation ID here, never a user ID: a DM is opened first
+        # (conversations.open) and its D… ID given.
+        raise invalid(
+            "invalid_arguments",
+            f"input must match regex pattern: {CONVERSATION_ID.pattern} [json-pointer:/channel_id]",
+        )
     targets = args.csv("channels") or ([channel_id] if channel_id else [])
     channels = [postable_channel(ws, Args({"channel": ref})) for ref in targets]
     thread_ts = args.text("thread_ts")
