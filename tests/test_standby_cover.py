@@ -394,3 +394,60 @@ def test_dst_raised_again_two_real_hours_before_the_shift(slack, bot, standin):
         bot.tick()
     assert requests_in(bot)[0].state == "past"
     assert top_level(standin, NYC)[0].edited
+
+
+def test_a_secondary_asks_and_the_taker_becomes_secondary_for_that_piece(
+    slack, bot, standin, clock
+):
+    """`mobile` (Europe/London, two a window, by day): Saturday 28 Nov's 10:00–13:00."""
+    mobile = bot.config.roster("mobile")
+    day = dt.date(2026, 11, 28)
+    found = bot.standby.shifts(mobile, jst(27, 12), jst(29, 12))
+    shift = next(s for s in found if s.local_date == day)
+    secondary, primary = shift.secondary, shift.primary
+    taker = next(m for m in mobile.members if m not in shift.people)
+    reply = ask(slack, "mobile 2026-11-28 moving house", user=secondary)
+    assert "(secondary)" in reply.text
+    [request] = requests_in(bot)
+    assert (request.role, request.starts_at, request.ends_at) == (
+        "secondary",
+        shift.starts_at,
+        shift.ends_at,
+    )
+    slack.click(TAKE, str(request.id), user=primary, channel=mobile.channel)
+    assert last_response(standin) == "You are already on standby for that shift."
+    slack.click(TAKE, str(request.id), user=taker, channel=mobile.channel)
+    [override] = overrides_in(bot)
+    assert (override.user_id, override.role) == (taker, "secondary")
+    after = next(
+        s for s in bot.standby.shifts(mobile, jst(27, 12), jst(29, 12)) if s.local_date == day
+    )
+    assert (after.primary, after.secondary) == (primary, taker)
+
+
+def test_a_request_whose_asker_was_moved_off_the_shift_is_not_taken(slack, bot, standin, clock):
+    ask(slack, "2026-11-24")
+    [request] = requests_in(bot)
+    slack.command("override @carol 2026-11-24 19:00 22:00 platform", user=ADMIN, command="/standby")
+    slack.click(TAKE, str(request.id), user=BOB, channel=STANDBY)
+    assert seen(standin, last_response(standin), BOB) == (
+        "@alice is no longer on that shift: there is nothing to take."
+    )
+    assert [o.user_id for o in overrides_in(bot)] == [CAROL]
+
+
+def test_the_cover_table_is_what_migration_0008_makes(database_url):
+    """The model and the migration agree (what `alembic revision --autogenerate` would see)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.db.engine import make_engine
+    from bot.schema.models import Base
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert [d for d in diffs if "standby_cover_requests" in repr(d)] == []

@@ -247,6 +247,11 @@ class CoverService:
         covered = self.standby.shifts(roster, starts_at, cover.ends_at)
         if any(on_shift(s, user) for s in covered):
             raise StandbyError("You are already on standby for that shift.")
+        holders = {s.primary if cover.role == "primary" else s.secondary for s in covered}
+        if holders != {cover.requested_by}:  # a swap or override moved them meanwhile
+            raise StandbyError(
+                f"<@{cover.requested_by}> is no longer on that shift: there is nothing to take."
+            )
         keys: list[str] = []
         with self.db.session() as session:
             won = _close(session, cover.id, state=TAKEN, taken_by=user, taken_at=now)
