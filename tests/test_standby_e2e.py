@@ -114,11 +114,12 @@ def test_override_splits_the_window_and_pings_the_cover_when_their_part_begins(
     [post] = posts(standin)
     assert f"<@{CAROL}>" in post.visible_text and f"<@{BOB}>" in post.visible_text
     assert f"covering for <@{CAROL}> (override by <@{ADMIN}>)" in post.visible_text
-    assert len(dms(standin, CAROL)) == 2 and dms(standin, BOB) == []
+    # each first told of the move (tests/test_standby_move_dms.py), then Carol's reminder, ping
+    assert len(dms(standin, CAROL)) == 3 and len(dms(standin, BOB)) == 1
 
     at(clock, jst(24, 8, 30))
     bot.tick()
-    [ping] = dms(standin, BOB)
+    [_told, ping] = dms(standin, BOB)
     assert "You are on standby" in ping.text and "08:30" in ping.text
 
 
