@@ -266,3 +266,63 @@ def test_a_transient_failure_is_tried_again(bot, groups, clock):
     assert group(standin) == (True, [ADMIN])
     tick_at(bot, clock, jst(24, 7, 31))  # after the ledger's backoff
     assert group(standin) == (True, [CAROL])
+
+
+# -- `opsbot config check`: the groups checked against the workspace where it can be known --
+
+
+def config_check(tmp_path, monkeypatch, capsys, env: dict[str, str]) -> tuple[int, list[str]]:
+    """`opsbot config check` of the example with both groups, in a directory without .env."""
+    from bot.cli import main
+
+    data = yaml.safe_load(example_config_path().read_text())
+    for roster in data["rosters"]:
+        roster["usergroup"] = {"platform": PLATFORM_GROUP, "mobile": MOBILE_GROUP}[roster["id"]]
+    path = tmp_path / "opsbot.yaml"
+    path.write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(["config", "check", str(path)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_config_check_without_a_token_says_the_groups_were_not_checked(
+    tmp_path, monkeypatch, capsys
+):
+    code, lines = config_check(tmp_path, monkeypatch, capsys, {})
+    assert code == 0
+    assert lines[0].endswith("is valid: 3 teams, 2 rosters")
+    assert lines[1:] == [
+        "user groups not checked: SLACK_BOT_TOKEN is not set (set it to check them against "
+        "the workspace)"
+    ]
+
+
+def test_config_check_names_a_group_the_workspace_does_not_have(
+    standin, tmp_path, monkeypatch, capsys
+):
+    standin.add_usergroup("Platform standby", "platform-standby", [ADMIN], PLATFORM_GROUP)
+    env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": standin.api_url}
+    code, lines = config_check(tmp_path, monkeypatch, capsys, env)
+    assert code == 1
+    assert lines[1:] == [
+        f"user group {PLATFORM_GROUP} of roster platform: @platform-standby, enabled",
+        f"rosters[1].usergroup: {MOBILE_GROUP} (roster mobile) is not a user group of this "
+        "workspace (deleted?)",
+    ]
+    [listed] = standin.calls_to("usergroups.list")
+    assert listed.arg("include_disabled") in (True, "true", "1")
+
+
+def test_config_check_names_the_scope_the_app_lacks(standin, tmp_path, monkeypatch, capsys):
+    standin.error_next("usergroups.list", "missing_scope")
+    env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": standin.api_url}
+    code, lines = config_check(tmp_path, monkeypatch, capsys, env)
+    assert code == 1
+    assert lines[1:] == [
+        "user groups not checked: the app lacks the scope usergroups:read (missing_scope); "
+        "add it (opsbot manifest lists every scope) and reinstall the app"
+    ]
