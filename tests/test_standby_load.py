@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -256,6 +258,28 @@ def test_standby_load_answers_the_asker_with_the_table_and_their_dm_with_the_cha
     assert standin.workspace.files[file["id"]]["content"].startswith(PNG_SIGNATURE)
     [complete] = standin.calls_to("files.completeUploadExternal")
     assert complete.arg("channel_id") == upload.channel
+
+
+def test_a_chart_that_cannot_reach_the_dm_is_said_so_under_the_table(slack, standin, clock):
+    standin.error_next("files.completeUploadExternal", "internal_error")
+    slack.command("load", user=CAROL, command="/standby")  # Carol's one roster: platform
+    answer = standin.responses()[-1]
+    assert "Standby load: Platform standby" in answer["text"]
+    assert ":warning: The chart could not be sent to your DM (`internal_error`)." in texts(
+        answer["blocks"]
+    )
+    assert [m for m in standin.messages(CAROL) if m.files] == []
+
+
+def test_the_stand_in_refuses_a_user_id_as_the_channel_of_an_upload_as_slack_does(standin):
+    client = WebClient(token="xoxb-test-token", base_url=standin.api_url)
+    with pytest.raises(SlackApiError) as refused:
+        client.files_upload_v2(channel=CAROL, content=b"x", filename="x.txt")
+    assert refused.value.response["error"] == "invalid_arguments"
+    assert "json-pointer:/channel_id" in refused.value.response["response_metadata"]["messages"][0]
+    dm = client.conversations_open(users=CAROL)["channel"]["id"]
+    client.files_upload_v2(channel=dm, content=b"x", filename="x.txt")
+    assert [m.file["name"] for m in standin.messages(CAROL)] == ["x.txt"]
 
 
 def test_standby_load_of_an_unknown_roster_is_refused_at_once(slack, standin, clock):
