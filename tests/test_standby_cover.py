@@ -451,3 +451,28 @@ def test_the_cover_table_is_what_migration_0008_makes(database_url):
     finally:
         engine.dispose()
     assert [d for d in diffs if "standby_cover_requests" in repr(d)] == []
+
+
+def test_hostile_reason_is_shown_and_obeyed_nowhere(slack, bot, standin, clock):
+    """A reason of broadcasts, links and markup, exactly as Slack sends it: the request, its
+    re-raise, the edits and the DMs carry no broadcast and no link."""
+    from tests.test_hostile_commands import BROADCAST, HOSTILE, LINK, emitted_since
+
+    reason = " ".join(h for h in HOSTILE if h != "\n")
+    slack.requests.command(
+        "/standby", f"cover today {reason}", user=ALICE, channel=STANDBY, as_sent=True
+    )
+    assert bot.wait_idle(timeout=30)
+    [request] = requests_in(bot)
+    clock.move_to(jst(24, 17, 0))
+    bot.tick()
+    slack.click(TAKE, str(request.id), user=BOB, channel=STANDBY)
+    methods = {call.method for call in standin.calls}
+    assert {"chat.postMessage", "chat.update"} <= methods
+    texts = emitted_since(standin, 0, 0)
+    assert any("evil.example" in text for text in texts)  # shown, as typed
+    for text in texts:
+        assert not BROADCAST.search(text), text
+        assert not LINK.search(text), text
+    [post] = top_level(standin)
+    assert standin.shown(post.visible_text).broadcasts == []
