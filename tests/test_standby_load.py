@@ -255,6 +255,7 @@ def test_standby_load_answers_the_asker_with_the_table_and_their_dm_with_the_cha
     assert "Hours on standby per person: Platform standby, last 1 week." in upload.text
     file = upload.file
     assert file["mimetype"] == "image/png" and file["name"].endswith(".png")
+    assert file["content"] is None  # no text to show: the stand-in keeps the bytes aside
     assert standin.workspace.files[file["id"]]["content"].startswith(PNG_SIGNATURE)
     [complete] = standin.calls_to("files.completeUploadExternal")
     assert complete.arg("channel_id") == upload.channel

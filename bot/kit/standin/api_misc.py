@@ -168,6 +168,15 @@ def store_upload(ws: Workspace, file_id: str, content: bytes) -> bool:
         return True
 
 
+def _text_of(data: bytes) -> str | None:
+    """A shared file's content as the tests and the shell read it: its text, or None for a
+    binary file (a PNG), whose bytes stay in ``ws.files[id]["content"]``."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def complete_upload(ws: Workspace, args: Args) -> dict[str, Any]:
     items = args.json("files")
     if not isinstance(items, list) or not items:
@@ -201,7 +210,7 @@ def complete_upload(ws: Workspace, args: Args) -> dict[str, Any]:
             "title": r["title"],
             "mimetype": r["mimetype"],
             "size": len(r["content"]),
-            "content": r["content"].decode("utf-8", "replace"),
+            "content": _text_of(r["content"]),
         }
         for r, _ in records
     ]

@@ -202,7 +202,7 @@ class Message:
     ``thread_ts`` is the parent's ts for thread replies and ``None`` for top-level messages
     (the API shape additionally sets ``thread_ts == ts`` on parents that have replies).
     ``files`` holds shared uploads as ``{id, name, title, mimetype, size, content}`` with the
-    content decoded as UTF-8 text.
+    content decoded as UTF-8 text (None for a binary file, e.g. a PNG).
     """
 
     channel: str
