@@ -254,3 +254,19 @@ def test_the_dm_names_roster_change_and_pieces_with_the_fallback_in_the_orgs_zon
     assert "&lt;standby&gt;" in message["text"]
     sections = [b["text"]["text"] for b in message["blocks"]]
     assert len(sections) == 2 and sections[1].startswith("*You hand over:*\n• <!date^")
+
+
+def test_a_long_override_names_every_stretch_over_as_many_sections_as_it_takes() -> None:
+    cover = override(DAVE, tokyo(2026, 11, 24), tokyo(2027, 3, 1))
+    roster = make_roster()
+    span = (tokyo(2026, 11, 24), tokyo(2027, 3, 1))
+    [dave] = [
+        m
+        for m in moves(shifts(roster, TOKYO, *span), shifts(roster, TOKYO, *span, [cover]))
+        if m.user == DAVE
+    ]
+    message = moved("Platform standby", DAVE, Made("override", ADMIN, DAVE), dave.gained, [], TOKYO)
+    texts = [b["text"]["text"] for b in message["blocks"]]
+    assert len(dave.gained) > 100 and len(texts) > 2
+    assert all(len(t) <= 3000 for t in texts)
+    assert sum(t.count("• ") for t in texts) == len(dave.gained)

@@ -16,6 +16,8 @@ from bot.slack.escaping import escape, mention
 from bot.standby.moves import Made, Piece, piece_from
 from bot.standby.service import StandbyService
 
+LINES_A_SECTION = 12  # a line is at most ~200 characters; a section holds 3,000
+
 
 def _who(user: str, reader: str) -> str:
     return "you" if user == reader else mention(user)
@@ -58,10 +60,11 @@ def moved(
         if pieces
     ]
     blocks = [bk.section(head)]
-    blocks += [
-        bk.section(f"*{title}:*\n" + "\n".join(f"• {line}" for line in lines))
-        for title, lines in listed
-    ]
+    for title, lines in listed:  # an override over weeks: whole lines, over several sections
+        bullets = [f"• {line}" for line in lines]
+        for at in range(0, len(bullets), LINES_A_SECTION):
+            heading = [f"*{title}:*"] if at == 0 else []
+            blocks.append(bk.section("\n".join(heading + bullets[at : at + LINES_A_SECTION])))
     text = " ".join([head, *(f"{title}: {'; '.join(lines)}." for title, lines in listed)])
     return bk.message(text, blocks)
 
