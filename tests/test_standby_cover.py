@@ -476,3 +476,31 @@ def test_hostile_reason_is_shown_and_obeyed_nowhere(slack, bot, standin, clock):
         assert not LINK.search(text), text
     [post] = top_level(standin)
     assert standin.shown(post.visible_text).broadcasts == []
+
+
+def test_asked_under_two_hours_before_it_is_not_raised_again_and_closes_at_the_start(
+    slack, bot, standin, clock
+):
+    clock.move_to(jst(24, 17, 30))
+    reply = ask(slack, "today")
+    assert "I'll ask again" not in reply.text
+    for moment in (jst(24, 17, 31), jst(24, 18, 30), jst(24, 19, 0)):
+        clock.move_to(moment)
+        bot.tick()
+    assert replies(standin) == [] and requests_in(bot)[0].state == "past"
+
+
+def test_asked_for_the_shift_under_way_it_stays_open_until_the_shift_ends(
+    slack, bot, standin, clock
+):
+    clock.move_to(jst(24, 7, 40))
+    ask(slack, "now", user=CAROL)
+    clock.move_to(jst(24, 9, 29))
+    bot.tick()
+    assert requests_in(bot)[0].state == "open" and replies(standin) == []
+    clock.move_to(jst(24, 9, 30))
+    bot.tick()
+    assert requests_in(bot)[0].state == "past"
+    post = next(m for m in top_level(standin) if "cover" in m.text or "Nobody took" in m.text)
+    assert post.edited and buttons(post) == []
+    assert "Nobody took @carol's shift before it ended" in seen(standin, post.visible_text, CAROL)
