@@ -101,6 +101,10 @@ class TopicSetter:
             if self._says(roster.channel, text):
                 return Outcome(skip="the topic already says it")
             self._set(roster.channel, text)
+            # Who is on changed while this ran (a swap just committed): say it, once more.
+            again = self.text(roster, self.service.clock.now())
+            if again != text:
+                self._set(roster.channel, again)
         except SlackApiError as exc:
             error = str(exc.response.get("error", exc.response.status_code))
             if exc.response.status_code == 429 or error == "ratelimited":

@@ -25,6 +25,7 @@ from bot.slack.client import retry_after
 from bot.standby.schedule import Shift, on_standby
 from bot.standby.service import StandbyService
 
+ROUNDS = 3  # syncs in one delivery at most, when who is on changes while it runs
 SYNC = "standby.usergroup"  # the ledger action's method
 KIND = "standby_usergroup"
 
@@ -65,6 +66,10 @@ def sync(roster: Roster, at: dt.datetime, tag: str | None = None) -> Due:
     return Due(f"standby:{roster.id}:usergroup:{suffix}", KIND, SYNC, {"roster_id": roster.id}, at)
 
 
+def _people(shift: Shift | None) -> frozenset[str]:
+    return frozenset(shift.people) if shift else frozenset()
+
+
 class Refused(Exception):
     """Slack refused a call for good: str() is the one line that says so."""
 
@@ -82,7 +87,13 @@ class UsergroupSync:
             return Outcome(skip="the roster has no user group configured (any more)")
         group = roster.usergroup
         try:
-            self._sync(roster, group, self._on_now(roster))
+            current = self._on_now(roster)
+            for _ in range(ROUNDS):
+                self._sync(roster, group, current)
+                again = self._on_now(roster)
+                if _people(again) == _people(current):
+                    break
+                current = again  # changed while this ran (a swap just committed): again
         except Refused as refused:
             return Outcome(permanent_error=str(refused))
         except SlackApiError as exc:
