@@ -144,6 +144,24 @@ def test_an_override_from_now_puts_the_cover_in_the_group_and_its_end_takes_them
     ]
 
 
+def test_a_cover_taken_during_the_open_window_updates_group_and_topic_at_once(
+    slack, bot, groups, clock
+):
+    from bot.standby.models import StandbyCoverRequest
+
+    standin = groups
+    tick_at(bot, clock, jst(24, 7, 30))
+    clock.move_to(jst(24, 7, 45))
+    slack.command("cover now", user=CAROL, command="/standby")
+    with bot.db.read() as session:
+        [request] = session.scalars(select(StandbyCoverRequest.id)).all()
+    clock.move_to(jst(24, 8, 0))
+    slack.click("standby_cover_take", str(request), user=BOB, channel="C0STANDBY1")
+    assert group(standin) == (True, [BOB])  # no tick: with the click
+    topic = standin.workspace.channels["C0STANDBY1"].topic["value"]
+    assert topic == f"On standby: <@{BOB}> until 09:30 JST"
+
+
 def test_a_late_tick_syncs_to_who_is_on_at_send_time(bot, groups, clock):
     """Down over a whole window and into the next: the missed boundaries are owed, but each
     sync makes the group match who is on when it runs, so the group is simply right."""
