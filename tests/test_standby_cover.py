@@ -434,6 +434,9 @@ def test_a_request_whose_asker_was_moved_off_the_shift_is_not_taken(slack, bot, 
         "@alice is no longer on that shift: there is nothing to take."
     )
     assert [o.user_id for o in overrides_in(bot)] == [CAROL]
+    clock.move_to(jst(24, 17, 0))
+    bot.tick()
+    assert replies(standin) == []  # not raised again: it is no longer Alice's to give
 
 
 def test_the_cover_table_is_what_migration_0008_makes(database_url):

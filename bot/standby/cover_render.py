@@ -16,7 +16,7 @@ from bot.slack import blocks as bk
 from bot.slack import timefmt
 from bot.slack.escaping import escape
 from bot.standby import cover_deliveries as out
-from bot.standby.covers import OPEN, PAST, TAKEN, Cover, CoverService
+from bot.standby.covers import OPEN, PAST, TAKEN, Cover, CoverService, still_theirs
 
 TAKE = "standby_cover_take"
 WITHDRAW = "standby_cover_withdraw"
@@ -99,7 +99,9 @@ def cover_renderers(covers: CoverService) -> dict[str, Renderer]:
         if cover is None:
             raise SkipDelivery(f"cover request {request_id} is gone")
         roster = covers.config.roster(cover.roster_id)
-        return cover, roster.name if roster else cover.roster_id
+        if roster is None:
+            raise SkipDelivery(f"roster {cover.roster_id} is no longer configured")
+        return cover, roster.name
 
     def channel_message(request_id: int, part: str, edit: str | None = None) -> dict[str, Any]:
         cover, name = load(request_id)
@@ -114,6 +116,8 @@ def cover_renderers(covers: CoverService) -> dict[str, Renderer]:
         if part == "reraise":
             if not edit and cover.state != OPEN:
                 raise SkipDelivery(f"cover request {request_id} is {cover.state}: not raised again")
+            if not edit and not still_theirs(cover, covers.current_shifts(cover)):
+                raise SkipDelivery(f"{cover.requested_by} is no longer on that shift")
             message = reraise(cover, name, zone)
             return message if edit else {**message, "reply_broadcast": True}
         return request(cover, name, zone)

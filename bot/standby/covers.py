@@ -136,6 +136,12 @@ def refusal(cover: Cover, now: dt.datetime, verb: str = "take") -> str | None:
     return None
 
 
+def still_theirs(cover: Cover, shifts: list[Shift]) -> bool:
+    """The one who asked still holds their role over all of `shifts` (the piece's)."""
+    holders = {s.primary if cover.role == "primary" else s.secondary for s in shifts}
+    return holders == {cover.requested_by}
+
+
 class CoverService:
     def __init__(self, standby: StandbyService):
         self.standby = standby
@@ -148,6 +154,11 @@ class CoverService:
         with self.db.read() as session:
             row = session.get(StandbyCoverRequest, request_id)
             return _cover(row) if row else None
+
+    def current_shifts(self, cover: Cover) -> list[Shift]:
+        """The shifts over what is left of the request's piece, as they stand now."""
+        roster = self._roster(cover)
+        return self.standby.shifts(roster, max(cover.starts_at, self.clock.now()), cover.ends_at)
 
     def _roster(self, cover: Cover) -> Roster:
         roster = self.config.roster(cover.roster_id)
@@ -247,8 +258,7 @@ class CoverService:
         covered = self.standby.shifts(roster, starts_at, cover.ends_at)
         if any(on_shift(s, user) for s in covered):
             raise StandbyError("You are already on standby for that shift.")
-        holders = {s.primary if cover.role == "primary" else s.secondary for s in covered}
-        if holders != {cover.requested_by}:  # a swap or override moved them meanwhile
+        if not still_theirs(cover, covered):  # a swap or override moved them meanwhile
             raise StandbyError(
                 f"<@{cover.requested_by}> is no longer on that shift: there is nothing to take."
             )
