@@ -201,9 +201,10 @@ def test_raised_again_two_hours_before_once_with_two_clocks_then_past_at_the_sta
         [again] = replies(standin)
         assert again.reply_broadcast and again.thread_ts == top_level(standin)[0].ts
         assert buttons(again) == [(TAKE, str(request.id)), (WITHDRAW, str(request.id))]
-        assert "Still nobody to cover @alice's shift, which starts today 19:00" in seen(
-            standin, again.visible_text
-        )
+        assert (
+            "Still nobody to cover @alice's shift, which starts soon: *Platform standby*, "
+            "today 19:00–22:00 (primary). Can you take it?"
+        ) in seen(standin, again.visible_text)
 
         clock.move_to(jst(24, 18, 59))
         bot.tick()

@@ -72,10 +72,9 @@ def reraise(cover: Cover, roster_name: str, zone: ZoneInfo) -> dict[str, Any]:
     if cover.state != OPEN:
         line = closed_line(cover, roster_name, zone)
         return bk.message(line, [bk.section(line)])
-    starts = timefmt.token(cover.starts_at, zone)
     line = (
-        f":bell: Still nobody to cover <@{cover.requested_by}>'s shift, which starts "
-        f"{starts}: {_shift(cover, roster_name, zone)}. Can you take it?"
+        f":bell: Still nobody to cover <@{cover.requested_by}>'s shift, which starts soon: "
+        f"{_shift(cover, roster_name, zone)}. Can you take it?"
     )
     return bk.message(line, [bk.section(line), _buttons(cover)])
 

@@ -198,7 +198,7 @@ class CoverService:
         pieces, which = self._candidates(user, roster, day)
         if not pieces:
             when = f"on {day.isoformat()}" if day else "now or later today"
-            hint = "" if day else " (for another day, give its date: `/standby cover 2026-11-24`)"
+            hint = "" if day else " (for another day, give its date: `/standby cover tomorrow`)"
             raise StandbyError(f"You have no coming shift on {roster.name} {when}{hint}.")
         now = self.clock.now()
         with self.db.session() as session:
