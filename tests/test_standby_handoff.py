@@ -166,7 +166,10 @@ def test_a_busy_window_lists_what_happened_and_what_is_left_for_the_next_person(
     pages = text.split("*Pages (3)*")[1].split("*Alert groups")[0]
     assert "Checkout is slow" in pages
     assert "paged @carol at 07:40; acknowledged by @carol at 07:42" in pages
-    assert "*DiskFull* (from `prometheus`) — paged @carol at 08:00; stopped" in pages
+    assert (
+        "*DiskFull* (from `prometheus`) — paged @carol at 08:00; it resolved before anyone "
+        "acknowledged" in pages
+    )
     assert "*HighLatency* (from `prometheus`) — paged @carol at 08:20" in pages
 
     groups = text.split("*Alert groups (2)*")[1]
@@ -245,6 +248,19 @@ def test_a_clock_down_for_more_than_12_hours_after_the_end_lets_it_expire(
     for key in (NOTE, f"{NOTE}:{ALICE}"):
         missed = delivery(restarted, key)
         assert (missed.status, missed.last_error) == ("skipped", "expired")
+
+
+def test_a_window_whose_post_was_never_sent_has_no_thread_note_but_the_next_person_hears(
+    bot, standin, clock
+):
+    bot.tick()  # the first tick: 07:00
+    clock.move_to(jst(24, 10, 0))  # nothing ran through the window: its post expired
+    bot.tick()
+    assert posts(standin) == []
+    note = delivery(bot, NOTE)
+    assert note.status == "skipped" and "never sent" in note.last_error
+    [dm] = handoff_dms(standin, ALICE)
+    assert QUIET in dm.text and "Sent late" in seen(standin, dm, ALICE)
 
 
 # -- whoever is on next --------------------------------------------------------------------

@@ -97,7 +97,8 @@ def _chain_line(chain: PagedChain, zone: dt.tzinfo) -> str:
     if chain.status == EXHAUSTED:
         return f"{line}; *nobody acknowledged* it"
     if chain.status == STOPPED:
-        return f"{line}; stopped before anyone acknowledged (it was over)"
+        what = "the incident was resolved" if chain.incident else "it resolved"
+        return f"{line}; {what} before anyone acknowledged"
     return f"{line}; *not acknowledged yet*"
 
 
