@@ -84,6 +84,7 @@ def create_app(
     )
     provisioner = Provisioner(db, config, client)
     standby = StandbyService(db, config, clock)
+    covers = CoverService(standby)
     standby.when_changed.append(sync_after_change)  # user group and topic at once
     loop = LoopService(db, config, clock)
     metrics = Metrics(
@@ -106,7 +107,7 @@ def create_app(
         renderers={
             **incident_renderers(db, config),
             **standby_renderers(standby),
-            **cover_renderers(CoverService(standby)),
+            **cover_renderers(covers),
             **escalation_renderers(db),
             **loop_renderers(loop),
             **alert_renderers(db, config),
@@ -149,6 +150,7 @@ def create_app(
         ledger=ledger,
         incidents=incidents,
         standby=standby,
+        covers=covers,
         escalations=escalations,
         alerts=alerts,
         flows=Flows(incident_flows, AlertFlows(db, config, alerts, incident_flows, clock)),

@@ -6,21 +6,18 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.cli_alerts import add_parser as add_alerts_parser
-from bot.cli_roster import add_report_parser
+from bot.cli_roster import add_parser as add_roster_parser
+from bot.cli_roster import standby_service, unknown_roster
 from bot.cli_usergroups import config_checked
-from bot.clock import SYSTEM_CLOCK
 from bot.config import ConfigError, OrgConfig, load_config
 from bot.kit.shell import add_parser as add_shell_parser
 from bot.settings import Settings, SettingsError, config_file_setting, load_settings, port_number
 from bot.slack.manifest import SlashCommand
 from bot.slack.manifest import add_parser as add_manifest_parser
 from schedules.watchdog import STALE_AFTER, STUCK_EXIT
-
-if TYPE_CHECKING:
-    from bot.standby.service import StandbyService
 
 log = logging.getLogger("opsbot")
 DEFAULT_PORT = 3000
@@ -203,47 +200,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return config_checked(path, config)  # the valid line, then the rosters' user groups
 
 
-def _days(value: str) -> int:
-    from bot.standby.preview import MAX_DAYS
-
-    try:
-        days = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
-    if not 1 <= days <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_DAYS}")
-    return days
-
-
-def _standby(settings: Settings, config: OrgConfig) -> StandbyService:
-    """The standby service on a migrated database: no Slack tokens needed."""
-    from bot.db.engine import Database
-    from bot.schema.migrate import upgrade
-    from bot.standby.service import StandbyService
-
-    upgrade(settings.database_url)
-    return StandbyService(Database(settings.database_url), config, SYSTEM_CLOCK)
-
-
 def _unknown_roster(name: str, config: OrgConfig) -> int:
-    known = ", ".join(r.id for r in config.rosters) or "none configured"
-    return _fail(f"there is no roster {name!r}; rosters: {known}")
-
-
-def cmd_roster_preview(args: argparse.Namespace) -> int:
-    from bot.standby.preview import preview_lines
-
-    settings, config = _load()
-    roster = config.roster(args.roster)
-    if roster is None:
-        return _unknown_roster(args.roster, config)
-    service = _standby(settings, config)
-    try:
-        for line in preview_lines(service, roster, service.clock.now(), args.days):
-            print(line)
-    finally:
-        service.db.dispose()
-    return 0
+    return _fail(unknown_roster(name, config))
 
 
 def cmd_calendar_url(args: argparse.Namespace) -> int:
@@ -259,7 +217,7 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
         if not PERSON_ID.match(args.person):
             return _fail(f"{args.person!r} is not a Slack user ID like U0ALICE01")
         kind, subject, what = "person", args.person, f"the standby shifts of {args.person}"
-    service = _standby(settings, config)
+    service = standby_service(settings, config)
     try:
         replaced = find_feed(service.db, kind, subject) is not None
         token = issue_feed(service.db, kind, subject, service.clock.now())
@@ -333,15 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate a configuration file")
     check.add_argument("file", nargs="?", help="the file (default $OPSBOT_CONFIG or opsbot.yaml)")
     check.set_defaults(func=cmd_config_check)
-    roster = sub.add_parser("roster", help="standby roster commands")
-    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
-    preview = roster_sub.add_parser("preview", help="print the coming standby shifts of a roster")
-    preview.add_argument("roster", metavar="ROSTER", help="the roster's id, e.g. platform")
-    preview.add_argument(
-        "--days", type=_days, default=14, metavar="N", help="how many days ahead (default 14)"
-    )
-    preview.set_defaults(func=cmd_roster_preview)
-    add_report_parser(roster_sub, _load)
+    add_roster_parser(sub, _load)
     calendar = sub.add_parser("calendar", help="standby calendar (ICS) feeds")
     calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True)
     url = calendar_sub.add_parser(

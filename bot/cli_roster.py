@@ -7,13 +7,61 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import SYSTEM_CLOCK
 from bot.config import OrgConfig
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.standby.service import StandbyService
+
 Load = Callable[[], tuple[Settings, OrgConfig]]
+
+
+def standby_service(settings: Settings, config: OrgConfig) -> StandbyService:
+    """The standby service on a migrated database: no Slack tokens needed. Dispose of its
+    database when done."""
+    from bot.db.engine import Database
+    from bot.schema.migrate import upgrade
+    from bot.standby.service import StandbyService
+
+    upgrade(settings.database_url)
+    return StandbyService(Database(settings.database_url), config, SYSTEM_CLOCK)
+
+
+def unknown_roster(name: str, config: OrgConfig) -> str:
+    known = ", ".join(r.id for r in config.rosters) or "none configured"
+    return f"there is no roster {name!r}; rosters: {known}"
+
+
+def _days(value: str) -> int:
+    from bot.standby.preview import MAX_DAYS
+
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_DAYS}")
+    return days
+
+
+def cmd_roster_preview(args: argparse.Namespace, load: Load) -> int:
+    from bot.standby.preview import preview_lines
+
+    settings, config = load()
+    roster = config.roster(args.roster)
+    if roster is None:
+        print(f"opsbot: {unknown_roster(args.roster, config)}", file=sys.stderr)
+        return 2
+    service = standby_service(settings, config)
+    try:
+        for line in preview_lines(service, roster, service.clock.now(), args.days):
+            print(line)
+    finally:
+        service.db.dispose()
+    return 0
 
 
 def _weeks(value: str) -> int:
@@ -30,20 +78,15 @@ def _weeks(value: str) -> int:
 
 def report_lines(settings: Settings, config: OrgConfig, roster_id: str, weeks: int) -> list[str]:
     """The report's lines; a LookupError naming the rosters when `roster_id` is none."""
-    from bot.db.engine import Database
     from bot.flows.standby_load import gather
-    from bot.schema.migrate import upgrade
     from bot.slack.timefmt import wall
     from bot.standby.load import period
     from bot.standby.load_render import hours, share, table_lines, weeks_of
-    from bot.standby.service import StandbyService
 
     roster = config.roster(roster_id)
     if roster is None:
-        known = ", ".join(r.id for r in config.rosters) or "none configured"
-        raise LookupError(f"there is no roster {roster_id!r}; rosters: {known}")
-    upgrade(settings.database_url)
-    service = StandbyService(Database(settings.database_url), config, SYSTEM_CLOCK)
+        raise LookupError(unknown_roster(roster_id, config))
+    service = standby_service(settings, config)
     try:
         report = gather(service, roster, *period(service.clock.now(), weeks))
     finally:
@@ -75,7 +118,16 @@ def cmd_roster_report(args: argparse.Namespace, load: Load) -> int:
     return 0
 
 
-def add_report_parser(roster_sub: Any, load: Load) -> None:
+def add_parser(sub: Any, load: Load) -> None:
+    """`opsbot roster preview` and `opsbot roster report`."""
+    roster = sub.add_parser("roster", help="standby roster commands")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    preview = roster_sub.add_parser("preview", help="print the coming standby shifts of a roster")
+    preview.add_argument("roster", metavar="ROSTER", help="the roster's id, e.g. platform")
+    preview.add_argument(
+        "--days", type=_days, default=14, metavar="N", help="how many days ahead (default 14)"
+    )
+    preview.set_defaults(func=lambda args: cmd_roster_preview(args, load))
     report = roster_sub.add_parser(
         "report",
         help="print who carried a roster's standby load (hours, pages, covers, shares)",

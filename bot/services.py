@@ -28,6 +28,7 @@ from bot.loop.service import LoopService
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.people import People
+from bot.standby.covers import CoverService
 from bot.standby.service import StandbyService
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Services:
     ledger: Ledger
     incidents: IncidentService
     standby: StandbyService
+    covers: CoverService  # /standby cover requests
     escalations: EscalationService
     alerts: AlertService
     flows: Flows

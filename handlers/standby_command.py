@@ -13,7 +13,6 @@ from bot.slack.escaping import code, escape
 from bot.standby import load_render, render
 from bot.standby.calendar import feed_url, issue_feed, revoke_feed
 from bot.standby.commands import USAGE, StandbyCommand, parse
-from bot.standby.covers import CoverService
 from bot.standby.load import period
 from bot.standby.service import StandbyError, WindowEnded
 from handlers.failures import answers_failures, telling_failures
@@ -92,7 +91,7 @@ def register(app: App, services: Services) -> None:
         """`/standby cover`: the date read again in the roster's zone, as for a swap."""
         roster = service.roster_for(cmd.roster, user)
         cmd = parse(text, today_in(service.zone(roster), services.clock.now()))
-        result = CoverService(service).request(user, roster, cmd.date, cmd.reason)
+        result = services.covers.request(user, roster, cmd.date, cmd.reason)
         ack(**ephemeral(result.message))
         services.deliver_soon(result.deliveries)
 

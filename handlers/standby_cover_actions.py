@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.standby.cover_render import TAKE, WITHDRAW
-from bot.standby.covers import CoverService
 from bot.standby.service import StandbyError
 from handlers.failures import answers_failures
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def register(app: App, services: Services) -> None:
-    covers = CoverService(services.standby)
+    covers = services.covers
 
     def answer(respond: Respond, line: str) -> None:
         respond(text=line, response_type="ephemeral", replace_original=False)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from bot.catch_up import record_tick
 from bot.logs import log_context
 from bot.loop.due import enqueue_loop
-from bot.standby.covers import enqueue_covers
 from bot.standby.due import enqueue_standby
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ def run_tick(services: Services) -> None:
     with log_context(job=f"tick@{services.clock.now():%Y-%m-%dT%H:%M:%SZ}"):
         services.incidents.enqueue_update_reminders()
         enqueue_standby(services.standby)
-        enqueue_covers(services.standby)
+        services.covers.enqueue_due()
         enqueue_loop(services.loop)
         services.escalations.step_due()
         # notifications stored but not acted on (a crash after the 2xx), missing heartbeats

@@ -56,6 +56,7 @@ class GroupRead:
     declares: str | None  # the route's severity, when it declares an incident
     storm_paged: bool  # part of a storm that was paged once for all, not on its own
     incident_ref: str | None
+    chain_id: int | None = None  # the escalation chain that paged for it, if any
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def _reads(session: Session, episodes: Sequence[AlertEpisode]) -> list[GroupRead
                 declares=episode.declare,
                 storm_paged=episode.storm_id is not None and episode.escalation_id is None,
                 incident_ref=f"INC-{episode.incident_id}" if episode.incident_id else None,
+                chain_id=chain.id if chain else None,
             )
         )
     return reads

@@ -35,7 +35,8 @@ def history(db: Database, incident_id: int) -> list[tuple[Escalation, list[Page]
 
 @dataclass(frozen=True)
 class RosterPage:
-    """One page a roster's chain sent (for the window handoff), with its chain as it is now."""
+    """One page a roster's chain sent, with its chain as it is now (the window handoff and the
+    load report read them)."""
 
     chain_id: int
     target: str  # a user id, or "channel"
@@ -80,32 +81,3 @@ def pages_of_roster(
             )
             for page, chain in rows
         ]
-
-
-@dataclass(frozen=True)
-class PageAnswer:
-    """A person (or `channel`) paged for a roster, and what came of it (for the load report)."""
-
-    target: str
-    paged_at: dt.datetime
-    outcome: str  # waiting | acknowledged | answered_by_other | no_answer | declined | resolved
-    answered_at: dt.datetime | None
-
-
-def page_answers(
-    db: Database, roster_id: str, start: dt.datetime, end: dt.datetime
-) -> list[PageAnswer]:
-    """The pages of `roster_id`'s chains sent in [start, end), oldest first, each with its
-    outcome and when it was answered: one statement, whatever the number of people."""
-    with db.read() as session:
-        rows = session.execute(
-            select(Page.target, Page.paged_at, Page.outcome, Page.answered_at)
-            .join(Escalation, Escalation.id == Page.escalation_id)
-            .where(
-                Escalation.roster_id == roster_id,
-                Page.paged_at >= start,
-                Page.paged_at < end,
-            )
-            .order_by(Page.paged_at, Page.id)
-        ).all()
-    return [PageAnswer(*row) for row in rows]

@@ -95,7 +95,11 @@ class Handoff:
 
     @property
     def unanswered_pages(self) -> list[PagedChain]:
-        return [chain for chain in self.chains if chain.unanswered]
+        """Pages nobody took, but not those of an open incident or a firing group listed
+        already: each thing left is named once."""
+        listed = {group.chain_id for group in self.firing_alerts}
+        listed |= {chain.chain_id for chain in self.chains if chain.incident in self.open_incidents}
+        return [c for c in self.chains if c.unanswered and c.chain_id not in listed]
 
     @property
     def anything_left(self) -> bool:

@@ -120,10 +120,19 @@ def _alert_line(group: GroupRead, zone: dt.tzinfo) -> str:
 
 
 def _left_lines(handoff: Handoff, zone: dt.tzinfo) -> list[str]:
-    lines = [f":fire: {_incident_name(i)} is open ({i.status})" for i in handoff.open_incidents]
+    """Each thing left once: an open incident or a firing group whose page nobody took
+    says so on its own line."""
+    unanswered = [c for c in handoff.chains if c.unanswered]
+    never = ", its page never acknowledged"
+    lines = [
+        f":fire: {_incident_name(i)} is open ({i.status})"
+        + (never if any(c.incident == i for c in unanswered) else "")
+        for i in handoff.open_incidents
+    ]
     lines += [
         f":red_circle: *{shown(g.name, NAME_CHARS)}* (`{g.source_id}`) still firing since "
         f"{timefmt.token_time(g.fired_at, zone)}"
+        + (never if any(c.chain_id == g.chain_id for c in unanswered) else "")
         for g in handoff.firing_alerts
     ]
     lines += [

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.config import Roster
-from bot.escalation.reading import page_answers
+from bot.escalation.reading import pages_of_roster
 from bot.ledger import Claimed, Ledger, Outcome
 from bot.ledger.sender import PERMANENT, CustomAction, Renderer, SkipDelivery
 from bot.slack import timefmt
@@ -46,7 +46,7 @@ def gather(
 ) -> LoadReport:
     """The load of `roster`'s people over [start, end)."""
     shifts = standby.shifts(roster, start, end)
-    pages = page_answers(standby.db, roster.id, start, end)
+    pages = pages_of_roster(standby.db, roster.id, start, end)
     return measure(roster, standby.zone(roster), shifts, pages, start, end)
 
 

@@ -354,8 +354,3 @@ def _close(session: Session, request_id: int, **values: object) -> bool:
         .values(open_for=None, **values)
     )
     return rows_matched(session, statement) == 1
-
-
-def enqueue_covers(standby: StandbyService, now: dt.datetime | None = None) -> int:
-    """What the tick owes for cover requests (see `CoverService.enqueue_due`)."""
-    return CoverService(standby).enqueue_due(now)
