@@ -21,7 +21,7 @@ from bot.slack import timefmt
 from bot.slack.escaping import code, escape, mention
 
 if TYPE_CHECKING:
-    from bot.flows.handoff import Handoff, IncidentNote, PagedChain
+    from bot.flows.handoff_terms import Handoff, IncidentNote, PagedChain
 
 QUIET = "Quiet window: no alerts, pages or incidents."
 SHOWN = 10  # items listed in each part; the rest are counted
