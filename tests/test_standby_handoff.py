@@ -156,8 +156,7 @@ def test_a_busy_window_lists_what_happened_and_what_is_left_for_the_next_person(
     assert "INC-1" in left and "Checkout is slow" in left and "is open (investigating)" in left
     # the firing group whose page nobody took is named once, saying so
     assert (
-        "*HighLatency* (`prometheus`) still firing since 08:20, its page never acknowledged"
-        in left
+        "*HighLatency* (`prometheus`) still firing since 08:20, its page never acknowledged" in left
     )
     assert ":pager:" not in left and left.count("HighLatency") == 1
     assert "DiskFull" not in left and "INC-2" not in left
